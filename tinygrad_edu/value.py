@@ -1,0 +1,279 @@
+"""`Value`: a scalar (float64) node. Each op computes its result and a closure with its local chain rule.
+
+Read any op as two parts: the forward number, and `_backward(g)`, which adds `d(out)/d(input) * g` to each
+input's grad. Numerics follow PyTorch: overflow gives inf, log of a negative number gives nan, and no op raises
+`OverflowError`, `ValueError` or `ZeroDivisionError` from inside.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Callable, Optional, Tuple, Union
+
+from .autograd import Node, grad_mode, record_trace
+
+Number = Union[int, float]
+INF = math.inf
+NAN = math.nan
+
+
+def _div(x: float, y: float) -> float:
+    """x / y with IEEE results for y == 0 (inf, -inf or nan), as PyTorch gives."""
+    try:
+        return x / y
+    except ZeroDivisionError:
+        if x == 0.0 or x != x:
+            return NAN
+        return math.copysign(INF, x) * math.copysign(1.0, y)
+
+
+def _pow(x: float, p: float) -> float:
+    """x ** p as a real number: nan where the real power does not exist, +-inf on overflow or 0 ** negative."""
+    try:
+        return math.pow(x, p)
+    except OverflowError:
+        odd = p == int(p) and int(p) % 2 == 1
+        return -INF if (x < 0 and odd) else INF
+    except ValueError:
+        if x == 0.0:
+            odd = p == int(p) and int(p) % 2 == 1
+            return math.copysign(INF, x) if odd else INF
+        return NAN
+
+
+def _exp(x: float) -> float:
+    try:
+        return math.exp(x)
+    except OverflowError:
+        return INF
+
+
+def _log(x: float) -> float:
+    if x > 0.0:
+        return math.log(x)
+    if x == 0.0:
+        return -INF
+    return NAN
+
+
+def _sigmoid(x: float) -> float:
+    """1 / (1 + e^-x) without overflow: use e^x for negative x."""
+    if x >= 0.0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)
+    return e / (1.0 + e)
+
+
+def _as_float(data: Any) -> float:
+    try:
+        return float(data)
+    except (TypeError, ValueError):
+        raise TypeError(f"Value needs a real number, got {type(data).__name__} {data!r}") from None
+
+
+class Value(Node):
+    """A scalar that remembers how it was computed, so `backward()` can find d(result)/d(self)."""
+
+    __slots__ = ()
+
+    def __init__(self, data: Number, label: str = "") -> None:
+        self.data = data if type(data) is float else _as_float(data)
+        self.grad = 0.0
+        self._parents = ()
+        self._op = ""
+        self._backward = None
+        self.requires_grad = True
+        self.label = label
+
+    # ------------------------------------------------------------------------------------------- graph plumbing
+
+    @staticmethod
+    def _result(data: float, parents: Tuple["Value", ...], op: str, backward: Callable[["Value", float], None]) -> "Value":
+        """Wrap an op's output; record its parents and chain rule only if a gradient can flow (not in no_grad)."""
+        out = _new_value(Value)
+        out.data = data
+        out.grad = 0.0
+        out.label = ""
+        out._op = op
+        if grad_mode.enabled and (parents[0].requires_grad or parents[-1].requires_grad):
+            out._parents = parents
+            out._backward = backward
+            out.requires_grad = True
+            if grad_mode.anomaly:
+                record_trace(out)
+        else:
+            out._parents = ()
+            out._backward = None
+            out.requires_grad = False
+        return out
+
+    def _seed_grad(self, grad: Optional[float]) -> float:
+        return 1.0 if grad is None else _as_float(grad)
+
+    def _zero_like_grad(self) -> float:
+        return 0.0
+
+    def _accumulate(self, g: float) -> None:
+        self.grad += g
+
+    def detach(self) -> "Value":
+        """The same number with no history: gradients stop here."""
+        out = Value(self.data, self.label)
+        out.requires_grad = False
+        return out
+
+    def zero_grad(self) -> None:
+        self.grad = 0.0
+
+    def item(self) -> float:
+        return self.data
+
+    def __float__(self) -> float:
+        return self.data
+
+    def __repr__(self) -> str:
+        name = f", label={self.label!r}" if self.label else ""
+        return f"Value(data={self.data:.6g}, grad={self.grad:.6g}{name})"
+
+    # ------------------------------------------------------------------------------------------- binary ops
+    # Each op: the forward number, then its chain rule `_x_back(out, g)`, which adds d(out)/d(input) * g to each
+    # input's grad. `out` is passed in by the graph core rather than captured, so no node refers to itself.
+
+    def __add__(self, other: Union["Value", Number]) -> "Value":
+        b = other if isinstance(other, Value) else Value(other)
+        return Value._result(self.data + b.data, (self, b), "+", Value._add_back)
+
+    @staticmethod
+    def _add_back(out: "Value", g: float) -> None:
+        a, b = out._parents
+        a.grad += g
+        b.grad += g
+
+    def __mul__(self, other: Union["Value", Number]) -> "Value":
+        b = other if isinstance(other, Value) else Value(other)
+        return Value._result(self.data * b.data, (self, b), "*", Value._mul_back)
+
+    @staticmethod
+    def _mul_back(out: "Value", g: float) -> None:
+        a, b = out._parents
+        a.grad += b.data * g
+        b.grad += a.data * g
+
+    def __sub__(self, other: Union["Value", Number]) -> "Value":
+        b = other if isinstance(other, Value) else Value(other)
+        return Value._result(self.data - b.data, (self, b), "-", Value._sub_back)
+
+    @staticmethod
+    def _sub_back(out: "Value", g: float) -> None:
+        a, b = out._parents
+        a.grad += g
+        b.grad -= g
+
+    def __truediv__(self, other: Union["Value", Number]) -> "Value":
+        b = other if isinstance(other, Value) else Value(other)
+        return Value._result(_div(self.data, b.data), (self, b), "/", Value._div_back)
+
+    @staticmethod
+    def _div_back(out: "Value", g: float) -> None:
+        a, b = out._parents
+        a.grad += _div(g, b.data)
+        b.grad -= _div(a.data * g, b.data * b.data)
+
+    def __pow__(self, other: Union["Value", Number]) -> "Value":
+        if isinstance(other, Value):
+            return Value._result(_pow(self.data, other.data), (self, other), "**", Value._pow_value_back)
+        if not isinstance(other, (int, float)):
+            return NotImplemented
+        p = float(other)
+
+        def _pow_back(out: "Value", g: float) -> None:
+            (a,) = out._parents
+            a.grad += p * _pow(a.data, p - 1.0) * g
+
+        return Value._result(_pow(self.data, p), (self,), f"**{other:g}", _pow_back)
+
+    @staticmethod
+    def _pow_value_back(out: "Value", g: float) -> None:
+        """d(a^b)/da = b a^(b-1); d(a^b)/db = a^b log(a), taken as 0 where a == 0 and b >= 0 (as PyTorch)."""
+        a, b = out._parents
+        a.grad += b.data * _pow(a.data, b.data - 1.0) * g
+        if not (a.data == 0.0 and b.data >= 0.0):
+            b.grad += out.data * _log(a.data) * g
+
+    def __radd__(self, other: Number) -> "Value":
+        return Value(other) + self
+
+    def __rmul__(self, other: Number) -> "Value":
+        return Value(other) * self
+
+    def __rsub__(self, other: Number) -> "Value":
+        return Value(other) - self
+
+    def __rtruediv__(self, other: Number) -> "Value":
+        return Value(other) / self
+
+    def __rpow__(self, other: Number) -> "Value":
+        return Value(other) ** self
+
+    # ------------------------------------------------------------------------------------------- unary ops
+
+    def __neg__(self) -> "Value":
+        return Value._result(-self.data, (self,), "neg", Value._neg_back)
+
+    @staticmethod
+    def _neg_back(out: "Value", g: float) -> None:
+        out._parents[0].grad -= g
+
+    def exp(self) -> "Value":
+        return Value._result(_exp(self.data), (self,), "exp", Value._exp_back)
+
+    @staticmethod
+    def _exp_back(out: "Value", g: float) -> None:
+        out._parents[0].grad += out.data * g  # d(e^a)/da = e^a
+
+    def log(self) -> "Value":
+        return Value._result(_log(self.data), (self,), "log", Value._log_back)
+
+    @staticmethod
+    def _log_back(out: "Value", g: float) -> None:
+        a = out._parents[0]
+        a.grad += _div(g, a.data)  # d(log a)/da = 1/a
+
+    def tanh(self) -> "Value":
+        return Value._result(math.tanh(self.data), (self,), "tanh", Value._tanh_back)
+
+    @staticmethod
+    def _tanh_back(out: "Value", g: float) -> None:
+        t = out.data
+        out._parents[0].grad += (1.0 - t * t) * g  # d(tanh a)/da = 1 - tanh(a)^2
+
+    def sigmoid(self) -> "Value":
+        return Value._result(_sigmoid(self.data), (self,), "sigmoid", Value._sigmoid_back)
+
+    @staticmethod
+    def _sigmoid_back(out: "Value", g: float) -> None:
+        s = out.data
+        out._parents[0].grad += s * (1.0 - s) * g  # d(sigmoid a)/da = s (1 - s)
+
+    def relu(self) -> "Value":
+        x = self.data
+        return Value._result(x if not x <= 0.0 else 0.0, (self,), "relu", Value._relu_back)  # keeps nan
+
+    @staticmethod
+    def _relu_back(out: "Value", g: float) -> None:
+        if out.data > 0.0:  # d(relu a)/da = 1 where a > 0, else 0 (0 at a == 0, as PyTorch)
+            out._parents[0].grad += g
+
+    def abs(self) -> "Value":
+        return Value._result(abs(self.data), (self,), "abs", Value._abs_back)
+
+    @staticmethod
+    def _abs_back(out: "Value", g: float) -> None:
+        a = out._parents[0]
+        a.grad += g if a.data > 0.0 else (-g if a.data < 0.0 else 0.0)  # sign(a), 0 at 0
+
+    def __abs__(self) -> "Value":
+        return self.abs()
+
+
+_new_value = object.__new__
