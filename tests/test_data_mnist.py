@@ -1,0 +1,271 @@
+"""MNIST: the bundled t10k files, the IDX parser, and download_mnist against a local HTTP server on 127.0.0.1."""
+
+import hashlib
+import http.server
+import socket
+import threading
+
+import numpy as np
+import pytest
+
+from tinygrad_edu.data import download_mnist, load_mnist, mnist_lesson_split, read_idx, write_idx
+from tinygrad_edu.data.mnist import BUNDLED_DIR, MNIST_MD5, default_cache_dir
+
+FILES = [
+    "train-images-idx3-ubyte.gz",
+    "train-labels-idx1-ubyte.gz",
+    "t10k-images-idx3-ubyte.gz",
+    "t10k-labels-idx1-ubyte.gz",
+]
+
+
+@pytest.fixture(scope="module")
+def bundled():
+    return load_mnist()
+
+
+# ------------------------------------------------------------------------------------------- bundled t10k
+
+
+def test_bundled_files_have_official_md5():
+    for name in FILES[2:]:
+        assert hashlib.md5((BUNDLED_DIR / name).read_bytes()).hexdigest() == MNIST_MD5[name]
+
+
+def test_load_bundled_t10k(bundled):
+    X, y = bundled
+    assert X.shape == (10000, 784) and X.dtype == np.float32
+    assert y.shape == (10000,) and y.dtype == np.int64
+    assert X.min() == 0.0 and X.max() == 1.0
+    counts = np.bincount(y, minlength=10)
+    assert len(counts) == 10 and counts.sum() == 10000 and counts.min() > 800
+    assert y[:5].tolist() == [7, 2, 1, 0, 4]  # the well-known first test digits
+
+
+def test_load_unflattened_and_raw_pixels(bundled):
+    X, _ = load_mnist(flatten=False, normalize=False, dtype=np.uint8)
+    assert X.shape == (10000, 28, 28) and X.dtype == np.uint8 and X.max() == 255
+    np.testing.assert_allclose(X[:100].reshape(100, -1) / 255.0, bundled[0][:100], atol=1e-7)
+    with pytest.raises(ValueError, match="float dtype"):
+        load_mnist(dtype=np.uint8)
+
+
+def test_lesson_split(bundled):
+    X_train, y_train, X_val, y_val = mnist_lesson_split()
+    assert X_train.shape == (8000, 784) and y_train.shape == (8000,)
+    assert X_val.shape == (2000, 784) and y_val.shape == (2000,)
+    np.testing.assert_array_equal(X_train, bundled[0][:8000])
+    np.testing.assert_array_equal(y_val, bundled[1][8000:])
+    assert set(y_train.tolist()) == set(y_val.tolist()) == set(range(10))
+
+
+def test_unknown_split_and_missing_train(tmp_path, monkeypatch):
+    with pytest.raises(ValueError, match="unknown MNIST split"):
+        load_mnist(split="test")
+    monkeypatch.setenv("TINYGRAD_EDU_CACHE", str(tmp_path))
+    assert default_cache_dir() == tmp_path / "mnist"
+    with pytest.raises(FileNotFoundError, match="download_mnist"):
+        load_mnist(split="train")
+
+
+# ------------------------------------------------------------------------------------------- IDX parser
+
+
+def small_mnist(n=6, seed=0):
+    rng = np.random.default_rng(seed)
+    return rng.integers(0, 256, (n, 28, 28), dtype=np.uint8), rng.integers(0, 10, n, dtype=np.uint8)
+
+
+@pytest.mark.parametrize("compress", [True, False])
+def test_idx_round_trip(tmp_path, compress):
+    images, labels = small_mnist()
+    suffix = ".gz" if compress else ""
+    write_idx(tmp_path / f"t10k-images-idx3-ubyte{suffix}", images, compress=compress)
+    write_idx(tmp_path / f"t10k-labels-idx1-ubyte{suffix}", labels, compress=compress)
+    assert ((tmp_path / f"t10k-images-idx3-ubyte{suffix}").read_bytes()[:2] == b"\x1f\x8b") == compress
+    X, y = load_mnist(tmp_path, flatten=False, normalize=False, dtype=np.uint8)
+    np.testing.assert_array_equal(X, images)
+    np.testing.assert_array_equal(y, labels)
+    assert y.dtype == np.int64
+
+
+def test_idx_other_dtypes(tmp_path):
+    a = np.arange(12, dtype=np.float32).reshape(3, 4) / 7
+    np.testing.assert_array_equal(read_idx(write_idx(tmp_path / "a.idx", a)), a)
+    with pytest.raises(ValueError, match="cannot store"):
+        write_idx(tmp_path / "b.idx", np.zeros(3, dtype=np.int64))
+
+
+def test_truncated_file_names_path_and_sizes(tmp_path):
+    images, _ = small_mnist()
+    path = write_idx(tmp_path / "imgs.idx", images)
+    path.write_bytes(path.read_bytes()[:-100])
+    with pytest.raises(ValueError, match=r"imgs\.idx.*expected 4704 bytes.*found 4604.*truncated"):
+        read_idx(path)
+    path.write_bytes(b"\x00\x00")
+    with pytest.raises(ValueError, match=r"imgs\.idx.*found a file of 2 bytes"):
+        read_idx(path)
+
+
+def test_truncated_gzip_names_path(tmp_path):
+    images, _ = small_mnist()
+    path = write_idx(tmp_path / "imgs.gz", images, compress=True)
+    path.write_bytes(path.read_bytes()[:200])
+    with pytest.raises(ValueError, match=r"imgs\.gz.*gzip"):
+        read_idx(path)
+
+
+def test_wrong_magic_names_path_and_numbers(tmp_path):
+    images, labels = small_mnist()
+    write_idx(tmp_path / "t10k-images-idx3-ubyte.gz", labels, compress=True)  # labels where images belong
+    write_idx(tmp_path / "t10k-labels-idx1-ubyte.gz", labels, compress=True)
+    with pytest.raises(ValueError, match=r"t10k-images-idx3-ubyte\.gz.*expected .*0x00000803, found 0x00000801"):
+        load_mnist(tmp_path)
+    garbage = tmp_path / "garbage.idx"
+    garbage.write_bytes(b"PK\x03\x04" + bytes(100))
+    with pytest.raises(ValueError, match=r"garbage\.idx.*not an IDX file"):
+        read_idx(garbage)
+
+
+def test_image_label_count_mismatch(tmp_path):
+    images, labels = small_mnist()
+    write_idx(tmp_path / "t10k-images-idx3-ubyte", images)
+    write_idx(tmp_path / "t10k-labels-idx1-ubyte", labels[:-1])
+    with pytest.raises(ValueError, match="6 images.*5 labels"):
+        load_mnist(tmp_path)
+
+
+# ------------------------------------------------------------------------------------------- download
+
+
+class Mirror:
+    """A real HTTP server on 127.0.0.1 serving `files` under each prefix in `prefixes`, counting requests."""
+
+    def __init__(self, files, prefixes=("/b/",)):
+        self.files, self.prefixes, self.requests = files, prefixes, []
+        mirror = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                mirror.requests.append(self.path)
+                prefix, _, name = self.path.rpartition("/")
+                body = mirror.files.get(name) if prefix + "/" in mirror.prefixes else None
+                if body is None:
+                    self.send_error(404)
+                    return
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.01,), daemon=True)
+        self.thread.start()
+
+    def url(self, prefix):
+        return f"http://127.0.0.1:{self.server.server_port}{prefix}"
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def gz_bytes(tmp_path, name, array):
+    return write_idx(tmp_path / f"src-{name}", array, compress=True).read_bytes()
+
+
+@pytest.fixture
+def served(tmp_path, monkeypatch):
+    """Small generated MNIST-like files for both splits, their md5 table, and a running mirror."""
+    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    images, labels = small_mnist()
+    files = {}
+    for name in FILES:
+        files[name] = gz_bytes(tmp_path, name, images if "images" in name else labels)
+    checksums = {name: hashlib.md5(body).hexdigest() for name, body in files.items()}
+    mirror = Mirror(files)
+    yield mirror, checksums, (images, labels)
+    mirror.close()
+
+
+def closed_port_url():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    return f"http://127.0.0.1:{port}/mnist/"
+
+
+def test_download_then_cached(served, tmp_path):
+    mirror, checksums, (images, labels) = served
+    cache = tmp_path / "cache"
+    out = download_mnist(cache, base_urls=[mirror.url("/b/")], checksums=checksums, timeout=5)
+    assert out == cache and sorted(p.name for p in cache.iterdir()) == sorted(FILES)
+    assert len(mirror.requests) == 4
+    X, y = load_mnist(cache, split="train", flatten=False, normalize=False, dtype=np.uint8)
+    np.testing.assert_array_equal(X, images)
+    np.testing.assert_array_equal(y, labels)
+
+    download_mnist(cache, base_urls=[mirror.url("/b/")], checksums=checksums, timeout=5)
+    assert len(mirror.requests) == 4  # nothing fetched again
+
+
+def test_download_uses_env_cache_and_only_requested_splits(served, tmp_path, monkeypatch):
+    mirror, checksums, _ = served
+    monkeypatch.setenv("TINYGRAD_EDU_CACHE", str(tmp_path / "root"))
+    out = download_mnist(base_urls=[mirror.url("/b/")], splits="train", checksums=checksums, timeout=5)
+    assert out == tmp_path / "root" / "mnist"
+    assert sorted(p.name for p in out.iterdir()) == FILES[:2]
+    assert load_mnist(split="train")[0].shape == (6, 784)
+
+
+def test_download_wrong_checksum_leaves_nothing(served, tmp_path):
+    mirror, checksums, _ = served
+    cache = tmp_path / "cache"
+    bad = {**checksums, "train-images-idx3-ubyte.gz": "0" * 32}
+    with pytest.raises(ValueError, match=rf"train-images-idx3-ubyte\.gz.*expected 0{{32}}, got {checksums[FILES[0]]}"):
+        download_mnist(cache, base_urls=[mirror.url("/b/")], checksums=bad, timeout=5)
+    assert list(cache.iterdir()) == []
+
+
+def test_download_replaces_corrupt_cached_file(served, tmp_path):
+    mirror, checksums, _ = served
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    (cache / FILES[0]).write_bytes(b"half a file")
+    download_mnist(cache, base_urls=[mirror.url("/b/")], splits=("train",), checksums=checksums, timeout=5)
+    assert hashlib.md5((cache / FILES[0]).read_bytes()).hexdigest() == checksums[FILES[0]]
+
+
+def test_download_falls_back_to_second_mirror(served, tmp_path):
+    mirror, checksums, _ = served
+    cache = tmp_path / "cache"
+    download_mnist(cache, base_urls=[mirror.url("/a/"), mirror.url("/b/")], checksums=checksums, timeout=5)
+    assert sorted(p.name for p in cache.iterdir()) == sorted(FILES)
+    assert [p.split("/")[1] for p in mirror.requests] == ["a", "b"] * 4
+
+
+def test_download_offline_raises_clear_error(served, tmp_path):
+    mirror, checksums, _ = served
+    cache = tmp_path / "cache"
+    dead = closed_port_url()
+    with pytest.raises(ConnectionError) as info:
+        download_mnist(cache, base_urls=[dead, mirror.url("/a/")], checksums=checksums, timeout=5)
+    message = str(info.value)
+    assert dead + "train-images-idx3-ubyte.gz" in message
+    assert mirror.url("/a/") + "train-images-idx3-ubyte.gz" in message and "404" in message
+    assert "load_mnist()" in message
+    assert list(cache.iterdir()) == []
+
+
+def test_md5_table_and_default_mirrors():
+    from tinygrad_edu.data.mnist import DEFAULT_MIRRORS
+
+    assert sorted(MNIST_MD5) == sorted(FILES)
+    assert DEFAULT_MIRRORS == (
+        "https://ossci-datasets.s3.amazonaws.com/mnist/",
+        "https://storage.googleapis.com/cvdf-datasets/mnist/",
+    )

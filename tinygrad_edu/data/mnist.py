@@ -1,0 +1,183 @@
+"""MNIST: load the bundled test set offline, or download the full set once into a cache folder.
+
+The official 10,000-image test set ("t10k") ships inside the package, so every lesson works offline:
+`mnist_lesson_split()` uses its first 8,000 images to train and its last 2,000 to validate. The 60,000-image
+training set is fetched on request by `download_mnist()`, checked against the official md5 sums.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import http.client
+import os
+import tempfile
+import urllib.request
+from pathlib import Path
+from typing import Dict, Iterable, Optional, Sequence, Tuple
+
+import numpy as np
+
+from .idx import IMAGES_MAGIC, LABELS_MAGIC, PathLike, read_idx
+
+BUNDLED_DIR = Path(__file__).parent / "mnist"
+SPLITS = ("train", "t10k")
+DEFAULT_MIRRORS = (
+    "https://ossci-datasets.s3.amazonaws.com/mnist/",
+    "https://storage.googleapis.com/cvdf-datasets/mnist/",
+)
+MNIST_MD5 = {
+    "train-images-idx3-ubyte.gz": "f68b3c2dcbeaaa9fbdd348bbdeb94873",
+    "train-labels-idx1-ubyte.gz": "d53e105ee54ea40749a09fcbcd1e9432",
+    "t10k-images-idx3-ubyte.gz": "9fb629c4189551a2d022fa330f9573f3",
+    "t10k-labels-idx1-ubyte.gz": "ec29112dd5afa0611ce80d1b7f02629c",
+}
+
+
+def mnist_files(split: str) -> Tuple[str, str]:
+    """The (images, labels) file names of a split, e.g. ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")."""
+    if split not in SPLITS:
+        raise ValueError(f"unknown MNIST split {split!r}; expected one of {SPLITS}")
+    return f"{split}-images-idx3-ubyte.gz", f"{split}-labels-idx1-ubyte.gz"
+
+
+def default_cache_dir() -> Path:
+    """Where downloads go: $TINYGRAD_EDU_CACHE/mnist if that variable is set, else ~/.cache/tinygrad_edu/mnist."""
+    root = os.environ.get("TINYGRAD_EDU_CACHE")
+    return (Path(root).expanduser() if root else Path.home() / ".cache" / "tinygrad_edu") / "mnist"
+
+
+def _find(folder: Path, name: str) -> Optional[Path]:
+    """`name` in `folder`, gzipped or already unpacked (same name without .gz)."""
+    for candidate in (folder / name, folder / name.removesuffix(".gz")):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def load_mnist(
+    path: Optional[PathLike] = None,
+    split: str = "t10k",
+    normalize: bool = True,
+    flatten: bool = True,
+    dtype: np.dtype = np.float32,
+) -> Tuple[np.ndarray, np.ndarray]:
+    """Load one MNIST split as (X, y): X is (N, 784) (or (N, 28, 28) if not `flatten`), y is int64 digits 0-9.
+
+    `path` is a folder holding the IDX files. Without it, "t10k" comes from the copy bundled with the package and
+    "train" from the download cache (see `download_mnist`). `normalize` scales pixels from 0..255 to [0, 1].
+    """
+    if normalize and not np.issubdtype(dtype, np.floating):
+        raise ValueError(f"normalize=True scales pixels to [0, 1] and needs a float dtype, got {np.dtype(dtype)}")
+    images_name, labels_name = mnist_files(split)
+    if path is not None:
+        folder = Path(path)
+    elif split == "t10k":
+        folder = BUNDLED_DIR
+    else:
+        folder = default_cache_dir()
+    images_path, labels_path = _find(folder, images_name), _find(folder, labels_name)
+    if images_path is None or labels_path is None:
+        missing = images_name if images_path is None else labels_name
+        hint = (
+            "Download it once with `tinygrad_edu.data.download_mnist()` (needs internet, about 11 MB), "
+            "or work offline with the bundled test set: `load_mnist()` / `mnist_lesson_split()`."
+        )
+        raise FileNotFoundError(f"MNIST {split!r} split not found: no {missing} in {folder}. {hint}")
+
+    images = read_idx(images_path, expect_magic=IMAGES_MAGIC)  # magic 0x803: uint8, 3 dims (N, rows, cols)
+    labels = read_idx(labels_path, expect_magic=LABELS_MAGIC)
+    if len(images) != len(labels):
+        raise ValueError(f"{images_path} holds {len(images)} images but {labels_path} holds {len(labels)} labels")
+
+    X = images.astype(dtype)
+    if normalize:
+        X /= 255
+    if flatten:
+        X = X.reshape(len(X), -1)
+    return X, labels.astype(np.int64)
+
+
+def mnist_lesson_split(
+    flatten: bool = True, dtype: np.dtype = np.float32
+) -> Tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The project's default offline split: first 8,000 bundled t10k images to train, last 2,000 to validate.
+
+    Returns (X_train, y_train, X_val, y_val). The digits in the file are not sorted by class, so a plain cut
+    keeps all ten classes in both parts, and everyone who runs a lesson gets the same split.
+    """
+    X, y = load_mnist(flatten=flatten, dtype=dtype)
+    return X[:8000], y[:8000], X[8000:], y[8000:]
+
+
+def _md5(path: Path) -> str:
+    digest = hashlib.md5()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _fetch(url: str, folder: Path, name: str, timeout: float) -> Tuple[Path, str]:
+    """Stream `url` into a temporary file in `folder` (same file system, so os.replace is atomic); return it and its md5."""
+    fd, tmp_name = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".part")
+    tmp = Path(tmp_name)
+    digest = hashlib.md5()
+    try:
+        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=timeout) as response:
+            for chunk in iter(lambda: response.read(1 << 16), b""):
+                out.write(chunk)
+                digest.update(chunk)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return tmp, digest.hexdigest()
+
+
+def download_mnist(
+    cache_dir: Optional[PathLike] = None,
+    base_urls: Optional[Sequence[str]] = None,
+    splits: Iterable[str] = SPLITS,
+    timeout: float = 30,
+    checksums: Optional[Dict[str, str]] = None,
+) -> Path:
+    """Download the MNIST IDX files of `splits` into `cache_dir` (default: `default_cache_dir()`); return that folder.
+
+    Mirrors in `base_urls` are tried in order. Each file is checked against its md5 (`checksums` overrides entries
+    of the official table `MNIST_MD5`), then moved into place atomically, so the cache never holds a partial file.
+    Files already present with the right md5 are not downloaded again.
+
+    Raises ValueError when a download's md5 is wrong, and ConnectionError when no mirror could serve a file
+    (for example when offline); the bundled test set (`load_mnist()`) works without any download.
+    """
+    folder = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    mirrors = list(base_urls) if base_urls is not None else list(DEFAULT_MIRRORS)
+    table = {**MNIST_MD5, **(checksums or {})}
+    if isinstance(splits, str):
+        splits = (splits,)
+
+    for split in splits:
+        for name in mnist_files(split):
+            target, expected = folder / name, table[name]
+            if target.is_file() and _md5(target) == expected:
+                continue
+            failures = []
+            for base in mirrors:
+                url = base.rstrip("/") + "/" + name
+                try:
+                    tmp, actual = _fetch(url, folder, name, timeout)
+                except (OSError, http.client.HTTPException) as e:
+                    failures.append(f"  {url}: {e}")
+                    continue
+                if actual != expected:
+                    tmp.unlink()
+                    raise ValueError(f"{name} from {url}: md5 mismatch, expected {expected}, got {actual}; nothing was saved")
+                os.replace(tmp, target)
+                break
+            else:
+                raise ConnectionError(
+                    f"could not download {name}; tried:\n" + "\n".join(failures) + "\n"
+                    "Check your internet connection, or use the MNIST test set bundled with the package, which needs "
+                    "no download: `load_mnist()` or `mnist_lesson_split()`."
+                )
+    return folder
