@@ -1,0 +1,39 @@
+"""Neural networks on Tensors, with PyTorch's names: `Module`, layers, losses, saving and loading.
+
+    from tinygrad_edu import nn
+    model = nn.MLP([784, 128, 64, 10])
+    loss = nn.functional.cross_entropy(model(x), y)
+
+`nn.scalar` has micrograd's Neuron/Layer/MLP built from one `Value` per weight.
+"""
+
+from . import functional, scalar
+from .layers import MLP, Flatten, Linear, LogSoftmax, ReLU, Sequential, Sigmoid, Softmax, Tanh
+from .losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HingeLoss, L1Loss, MSELoss, NLLLoss
+from .module import IncompatibleKeys, Module
+from .serialize import load, save
+
+__all__ = [
+    "Module",
+    "IncompatibleKeys",
+    "Linear",
+    "Sequential",
+    "ReLU",
+    "Tanh",
+    "Sigmoid",
+    "Softmax",
+    "LogSoftmax",
+    "Flatten",
+    "MLP",
+    "MSELoss",
+    "L1Loss",
+    "BCELoss",
+    "BCEWithLogitsLoss",
+    "NLLLoss",
+    "CrossEntropyLoss",
+    "HingeLoss",
+    "functional",
+    "scalar",
+    "save",
+    "load",
+]

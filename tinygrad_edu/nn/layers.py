@@ -1,0 +1,177 @@
+"""Layers with PyTorch's names: `Linear`, `Sequential`, activations, `Flatten`, and an `MLP` builder."""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Iterator, Optional, Sequence, Tuple, Type, Union
+
+import numpy as np
+
+from ..tensor import Tensor
+from . import functional as F
+from .module import Module
+
+
+class Linear(Module):
+    """y = x @ W.T + b, with W of shape (out_features, in_features) as in PyTorch.
+
+    W and b start uniform in [-1/sqrt(in_features), 1/sqrt(in_features)] (PyTorch's default), so the outputs
+    start at about the same scale as the inputs whatever the layer's width. `seed` makes the draw reproducible.
+    """
+
+    def __init__(self, in_features: int, out_features: int, bias: bool = True, seed: Optional[int] = None) -> None:
+        super().__init__()
+        for name, n in (("in_features", in_features), ("out_features", out_features)):
+            if not isinstance(n, (int, np.integer)) or n < 1:
+                raise ValueError(f"Linear: {name} must be a positive integer, got {n!r}")
+        self.in_features = int(in_features)
+        self.out_features = int(out_features)
+        rng = np.random.default_rng(seed)
+        bound = 1.0 / math.sqrt(in_features)
+        self.weight = Tensor(rng.uniform(-bound, bound, (out_features, in_features)).astype(np.float32), requires_grad=True)
+        self.bias = Tensor(rng.uniform(-bound, bound, out_features).astype(np.float32), requires_grad=True) if bias else None
+
+    def forward(self, x: Any) -> Tensor:
+        x = F.as_tensor(x)
+        if x.ndim == 0 or x.shape[-1] != self.in_features:
+            raise ValueError(
+                f"Linear({self.in_features}, {self.out_features}) expects inputs whose last axis has "
+                f"{self.in_features} features, got shape {x.shape}"
+            )
+        out = x @ self.weight.T
+        return out + self.bias if self.bias is not None else out
+
+    def extra_repr(self) -> str:
+        return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
+
+
+class Sequential(Module):
+    """Apply modules one after another. Children are named `0`, `1`, ... and `seq[i]` gives the i-th."""
+
+    def __init__(self, *modules: Module) -> None:
+        super().__init__()
+        for i, m in enumerate(modules):
+            if not isinstance(m, Module):
+                raise TypeError(f"Sequential takes Modules; argument {i} is a {type(m).__name__}")
+        self._modules = list(modules)
+
+    def _members(self) -> Iterator[Tuple[str, Any]]:
+        for i, m in enumerate(self._modules):
+            yield str(i), m
+
+    def forward(self, x: Any) -> Any:
+        for m in self._modules:
+            x = m(x)
+        return x
+
+    def __getitem__(self, index: Union[int, slice]) -> Any:
+        if isinstance(index, slice):
+            return Sequential(*self._modules[index])
+        return self._modules[index]
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self) -> Iterator[Module]:
+        return iter(self._modules)
+
+
+class ReLU(Module):
+    """max(x, 0), elementwise."""
+
+    def forward(self, x: Any) -> Tensor:
+        return F.as_tensor(x).relu()
+
+
+class Tanh(Module):
+    """tanh(x), elementwise: outputs in (-1, 1)."""
+
+    def forward(self, x: Any) -> Tensor:
+        return F.as_tensor(x).tanh()
+
+
+class Sigmoid(Module):
+    """1 / (1 + e^-x), elementwise: outputs in (0, 1)."""
+
+    def forward(self, x: Any) -> Tensor:
+        return F.as_tensor(x).sigmoid()
+
+
+class Softmax(Module):
+    """Turn scores along `dim` into probabilities that sum to 1."""
+
+    def __init__(self, dim: int = -1) -> None:
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, x: Any) -> Tensor:
+        return F.softmax(F.as_tensor(x), dim=self.dim)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"
+
+
+class LogSoftmax(Module):
+    """log(softmax(x)) along `dim`, computed stably; pair it with `nll_loss`, or use `cross_entropy` on logits."""
+
+    def __init__(self, dim: int = -1) -> None:
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, x: Any) -> Tensor:
+        return F.log_softmax(F.as_tensor(x), dim=self.dim)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"
+
+
+class Flatten(Module):
+    """Merge the axes from `start_dim` on into one: (N, 28, 28) images become (N, 784) rows."""
+
+    def __init__(self, start_dim: int = 1) -> None:
+        super().__init__()
+        self.start_dim = start_dim
+
+    def forward(self, x: Any) -> Tensor:
+        x = F.as_tensor(x)
+        return x.reshape(x.shape[: self.start_dim] + (-1,))
+
+    def extra_repr(self) -> str:
+        return f"start_dim={self.start_dim}"
+
+
+ACTIVATIONS = {"relu": ReLU, "tanh": Tanh, "sigmoid": Sigmoid}
+
+
+class MLP(Module):
+    """A multi-layer perceptron: `MLP([784, 128, 64, 10])` is Linear, act, Linear, act, Linear.
+
+    The last layer has no activation: it outputs logits (use `cross_entropy`) or a score. `activation` is
+    "relu", "tanh", "sigmoid", or a Module class such as `nn.Tanh`. The layers live in `self.layers`
+    (a Sequential), so parameters are named `layers.0.weight`, `layers.0.bias`, `layers.2.weight`, ...
+    """
+
+    def __init__(self, sizes: Sequence[int], activation: Union[str, Type[Module]] = "relu",
+                 seed: Optional[int] = None) -> None:
+        super().__init__()
+        sizes = list(sizes)
+        if len(sizes) < 2:
+            raise ValueError(f"MLP needs at least an input and an output size, got sizes={sizes}")
+        if isinstance(activation, str):
+            if activation not in ACTIVATIONS:
+                raise ValueError(f"unknown activation {activation!r}; choose one of {sorted(ACTIVATIONS)} or pass a Module class")
+            act: Type[Module] = ACTIVATIONS[activation]
+        elif isinstance(activation, type) and issubclass(activation, Module):
+            act = activation
+        else:
+            raise TypeError(f"activation must be a name or a Module class (e.g. nn.Tanh), got {activation!r}")
+        modules: list = []
+        for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+            modules.append(Linear(n_in, n_out, seed=None if seed is None else seed + i))
+            if i < len(sizes) - 2:
+                modules.append(act())
+        self.sizes = sizes
+        self.layers = Sequential(*modules)
+
+    def forward(self, x: Any) -> Tensor:
+        return self.layers(x)

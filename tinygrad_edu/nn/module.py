@@ -1,0 +1,162 @@
+"""`Module`: the base class of every layer and model, as in PyTorch.
+
+A module finds its parameters by itself: any attribute that is a Tensor with `requires_grad`, another Module, or
+a list/tuple of those. So a model is written as plain Python:
+
+    class Net(Module):
+        def __init__(self):
+            self.hidden = Linear(2, 8)
+            self.out = Linear(8, 1)
+        def forward(self, x):
+            return self.out(self.hidden(x).tanh())
+
+and `Net().named_parameters()` gives `hidden.weight`, `hidden.bias`, `out.weight`, `out.bias`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, Iterator, List, Mapping, NamedTuple, Tuple
+
+import numpy as np
+
+from ..tensor import Tensor
+
+
+class IncompatibleKeys(NamedTuple):
+    """What `load_state_dict(..., strict=False)` skipped: names the model has but the dict lacks, and the reverse."""
+
+    missing_keys: List[str]
+    unexpected_keys: List[str]
+
+
+class Module:
+    """Base class for layers and models: parameter discovery, train/eval mode, saving and loading weights.
+
+    Subclasses define `forward`; calling the module calls `forward`. Calling `super().__init__()` is optional.
+    """
+
+    training: bool = True
+
+    def __init__(self) -> None:
+        self.training = True
+
+    # ------------------------------------------------------------------------------------------- calling
+
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} must define forward(self, x)")
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.forward(*args, **kwargs)
+
+    # ------------------------------------------------------------------------------------------- discovery
+
+    def _members(self) -> Iterator[Tuple[str, Any]]:
+        """(name, Tensor or Module) for every attribute that holds one, lists and tuples numbered `name.i`."""
+        for name, value in vars(self).items():
+            yield from _flatten(name, value)
+
+    def named_children(self) -> List[Tuple[str, "Module"]]:
+        """The direct sub-modules and their names."""
+        return [(name, m) for name, m in self._members() if isinstance(m, Module)]
+
+    def named_modules(self, prefix: str = "") -> List[Tuple[str, "Module"]]:
+        """This module (named `prefix`, "" at the top) and every module inside it, with dotted names."""
+        found = [(prefix, self)]
+        for name, child in self.named_children():
+            found += child.named_modules(f"{prefix}.{name}" if prefix else name)
+        return found
+
+    def named_parameters(self, prefix: str = "") -> List[Tuple[str, Tensor]]:
+        """Every trainable Tensor with its dotted name, e.g. `layers.0.weight`; a shared Tensor is listed once."""
+        found: List[Tuple[str, Tensor]] = []
+        seen = set()
+        for name, member in self._members():
+            full = f"{prefix}.{name}" if prefix else name
+            pairs = member.named_parameters(full) if isinstance(member, Module) else [(full, member)]
+            for pname, p in pairs:
+                if p.requires_grad and id(p) not in seen:
+                    seen.add(id(p))
+                    found.append((pname, p))
+        return found
+
+    def parameters(self) -> List[Tensor]:
+        """Every trainable Tensor, in a fixed order: what you hand to an optimizer."""
+        return [p for _, p in self.named_parameters()]
+
+    def zero_grad(self) -> None:
+        """Clear every parameter's grad (grads add up across backward calls otherwise)."""
+        for p in self.parameters():
+            p.zero_grad()
+
+    # ------------------------------------------------------------------------------------------- modes
+
+    def train(self, mode: bool = True) -> "Module":
+        """Switch this module and all inside it to training mode (or evaluation mode with `mode=False`)."""
+        for _, m in self.named_modules():
+            m.training = mode
+        return self
+
+    def eval(self) -> "Module":
+        """Evaluation mode: `.training` is False everywhere (layers such as dropout would behave differently)."""
+        return self.train(False)
+
+    # ------------------------------------------------------------------------------------------- weights
+
+    def state_dict(self) -> Dict[str, np.ndarray]:
+        """name -> a copy of the parameter's array. Copies, so later training does not change a saved snapshot."""
+        return {name: p.data.copy() for name, p in self.named_parameters()}
+
+    def load_state_dict(self, state: Mapping[str, Any], strict: bool = True) -> IncompatibleKeys:
+        """Copy arrays into the parameters, in place (an optimizer holding them sees the new values).
+
+        With `strict`, the names must match exactly. Shapes must always match. Mismatches raise RuntimeError (as in
+        PyTorch) naming the parameter and both shapes.
+        """
+        params = dict(self.named_parameters())
+        missing = [name for name in params if name not in state]
+        unexpected = [name for name in state if name not in params]
+        if strict and (missing or unexpected):
+            parts = []
+            if missing:
+                parts.append(f"missing keys (in the model, not in the state dict): {missing}")
+            if unexpected:
+                parts.append(f"unexpected keys (in the state dict, not in the model): {unexpected}")
+            raise RuntimeError(f"load_state_dict for {type(self).__name__}: " + "; ".join(parts))
+        arrays = {}
+        for name, p in params.items():
+            if name not in state:
+                continue
+            value = np.asarray(state[name].data if isinstance(state[name], Tensor) else state[name])
+            if value.shape != p.shape:
+                raise RuntimeError(
+                    f"size mismatch for {name}: the state dict has shape {value.shape}, "
+                    f"the model's parameter has shape {p.shape}"
+                )
+            arrays[name] = value
+        for name, value in arrays.items():  # copy only after every check passed: no half-loaded model
+            np.copyto(params[name].data, value, casting="same_kind")
+        return IncompatibleKeys(missing, unexpected)
+
+    # ------------------------------------------------------------------------------------------- printing
+
+    def extra_repr(self) -> str:
+        """The text inside the parentheses for a layer without children, e.g. `in_features=2, out_features=8`."""
+        return ""
+
+    def __repr__(self) -> str:
+        children = self.named_children()
+        if not children:
+            return f"{type(self).__name__}({self.extra_repr()})"
+        lines = [f"{type(self).__name__}("]
+        for name, child in children:
+            lines.append("  " + f"({name}): {child!r}".replace("\n", "\n  "))
+        lines.append(")")
+        return "\n".join(lines)
+
+
+def _flatten(name: str, value: Any) -> Iterator[Tuple[str, Any]]:
+    if isinstance(value, (Tensor, Module)):
+        yield name, value
+    elif isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            yield from _flatten(f"{name}.{i}", item)

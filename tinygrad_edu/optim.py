@@ -1,0 +1,128 @@
+"""Optimizers: turn the gradients in `.grad` into a step on each parameter, with PyTorch's update rules.
+
+The same code updates Tensor parameters (numpy arrays, changed in place) and scalar `Value` parameters
+(Python floats): the formulas below use only + - * / and ** on `p.data` and `p.grad`, which both support.
+
+    opt = SGD(model.parameters(), lr=0.1, momentum=0.9)
+    for xb, yb in loader:
+        opt.zero_grad()
+        loss_fn(model(xb), yb).backward()
+        opt.step()
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable, List, Tuple, Union
+
+import numpy as np
+
+from .tensor import Tensor
+from .value import Value
+
+Param = Union[Tensor, Value]
+
+
+def _zeros_like(p: Param) -> Any:
+    return np.zeros_like(p.data) if isinstance(p, Tensor) else 0.0
+
+
+class Optimizer:
+    """Holds the parameter list; `zero_grad()` clears the grads, `step()` updates every parameter that has one."""
+
+    def __init__(self, params: Iterable[Param], lr: float) -> None:
+        if hasattr(params, "parameters") and not isinstance(params, (list, tuple)):
+            raise TypeError(f"{type(self).__name__} needs the parameters, not the model: pass model.parameters()")
+        self.params: List[Param] = list(params)
+        if not self.params:
+            raise ValueError("optimizer got an empty parameter list")
+        for i, p in enumerate(self.params):
+            if not isinstance(p, (Tensor, Value)):
+                raise TypeError(f"{type(self).__name__}: parameter {i} is a {type(p).__name__}, not a Tensor or Value")
+            if isinstance(p, Tensor) and not p.requires_grad:
+                raise ValueError(f"{type(self).__name__}: parameter {i} (shape {p.shape}) does not require grad, "
+                                 "so it would never change; make it with requires_grad=True")
+        if lr < 0:
+            raise ValueError(f"learning rate must be >= 0, got lr={lr}")
+        self.lr = lr
+
+    def zero_grad(self) -> None:
+        """Clear the grads: backward() adds to them, so they must be reset before each new batch."""
+        for p in self.params:
+            p.zero_grad()
+
+    def step(self) -> None:
+        """Update each parameter from its grad; parameters with no grad (grad None) are left alone."""
+        for i, p in enumerate(self.params):
+            if p.grad is not None:
+                self._update(i, p, p.grad)
+
+    def _update(self, i: int, p: Param, grad: Any) -> None:  # pragma: no cover - defined by each optimizer
+        raise NotImplementedError
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent: p -= lr * g, optionally with momentum, Nesterov momentum and weight decay.
+
+    With weight decay, g = grad + weight_decay * p (L2 regularisation). With momentum, a velocity
+    v = momentum * v + g (v = g at the first step) replaces g; Nesterov uses g + momentum * v instead.
+    """
+
+    def __init__(self, params: Iterable[Param], lr: float, momentum: float = 0.0, weight_decay: float = 0.0,
+                 nesterov: bool = False) -> None:
+        super().__init__(params, lr)
+        if momentum < 0:
+            raise ValueError(f"momentum must be >= 0, got {momentum}")
+        if weight_decay < 0:
+            raise ValueError(f"weight_decay must be >= 0, got {weight_decay}")
+        if nesterov and momentum == 0:
+            raise ValueError("nesterov=True needs a momentum > 0")
+        self.momentum = momentum
+        self.weight_decay = weight_decay
+        self.nesterov = nesterov
+        self.velocity: List[Any] = [None] * len(self.params)
+
+    def _update(self, i: int, p: Param, grad: Any) -> None:
+        g = grad + self.weight_decay * p.data if self.weight_decay else grad
+        if self.momentum:
+            v = self.velocity[i]
+            v = g * 1 if v is None else self.momentum * v + g  # `g * 1`: a copy, never the grad array itself
+            self.velocity[i] = v
+            g = g + self.momentum * v if self.nesterov else v
+        p.data -= self.lr * g
+
+
+class Adam(Optimizer):
+    """Adam: a step per parameter scaled by running averages of the gradient (m) and its square (v).
+
+    m = b1 m + (1 - b1) g,  v = b2 v + (1 - b2) g^2,  p -= lr * m_hat / (sqrt(v_hat) + eps),
+    where m_hat = m / (1 - b1^t) and v_hat = v / (1 - b2^t) undo the averages' bias toward 0 in early steps t.
+    `weight_decay` adds weight_decay * p to the gradient first (as torch.optim.Adam; not AdamW).
+    """
+
+    def __init__(self, params: Iterable[Param], lr: float = 1e-3, betas: Tuple[float, float] = (0.9, 0.999),
+                 eps: float = 1e-8, weight_decay: float = 0.0) -> None:
+        super().__init__(params, lr)
+        for i, b in enumerate(betas):
+            if not 0.0 <= b < 1.0:
+                raise ValueError(f"betas[{i}] must be in [0, 1), got {b}")
+        if eps < 0:
+            raise ValueError(f"eps must be >= 0, got {eps}")
+        if weight_decay < 0:
+            raise ValueError(f"weight_decay must be >= 0, got {weight_decay}")
+        self.betas = (float(betas[0]), float(betas[1]))
+        self.eps = eps
+        self.weight_decay = weight_decay
+        self.m = [_zeros_like(p) for p in self.params]
+        self.v = [_zeros_like(p) for p in self.params]
+        self.steps = [0] * len(self.params)  # per parameter: one that had no grad has taken fewer steps
+
+    def _update(self, i: int, p: Param, grad: Any) -> None:
+        b1, b2 = self.betas
+        g = grad + self.weight_decay * p.data if self.weight_decay else grad
+        self.steps[i] += 1
+        t = self.steps[i]
+        self.m[i] = b1 * self.m[i] + (1 - b1) * g
+        self.v[i] = b2 * self.v[i] + (1 - b2) * (g * g)
+        m_hat = self.m[i] / (1 - b1**t)
+        v_hat = self.v[i] / (1 - b2**t)
+        p.data -= self.lr * m_hat / (v_hat**0.5 + self.eps)
