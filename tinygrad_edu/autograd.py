@@ -20,9 +20,11 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import linecache
 import math
-import traceback
-from typing import Any, Iterator, List
+import os
+import sys
+from typing import Any, Iterator, List, Tuple
 
 
 class _GradMode:
@@ -85,28 +87,36 @@ class Node:
         raise NotImplementedError
 
 
+_PARENTS_DONE = object()  # stack marker in `toposort`: the node below it has all its parents in the order
+
+
 def toposort(root: Node) -> List[Node]:
     """All nodes `root` depends on, each after its parents (root last). Iterative: no recursion limit.
 
-    A depth-first walk with an explicit stack: a node is pushed once to expand its parents and once more
-    (marked done) to be emitted after them.
+    A depth-first walk with an explicit stack. A node with parents goes back on the stack under a marker, its
+    parents on top; when the marker comes off, every parent has been emitted, so the node under it is next.
+    (A marker instead of a `(node, done)` pair per entry: no allocation per node, which on large graphs is much
+    of the walk's time.)
     """
     order: List[Node] = []
     seen = set()
-    stack = [(root, False)]
-    push, pop, emit, mark = stack.append, stack.pop, order.append, seen.add
+    stack: List[Any] = [root]
+    push, pop, extend, emit, mark = stack.append, stack.pop, stack.extend, order.append, seen.add
     while stack:
-        node, done = pop()
-        if done:
-            emit(node)
+        node = pop()
+        if node is _PARENTS_DONE:
+            emit(pop())
             continue
         if node in seen:
             continue
         mark(node)
-        push((node, True))
-        for parent in node._parents:
-            if parent not in seen:
-                push((parent, False))
+        parents = node._parents
+        if parents:
+            push(node)
+            push(_PARENTS_DONE)
+            extend(parents)
+        else:
+            emit(node)  # a leaf waits for nothing
     return order
 
 
@@ -135,9 +145,12 @@ def backward(root: Node, seed: Any) -> None:
 
 def _walk(root: Node, seed: Any) -> None:
     order = toposort(root)
+    constants = []
     for node in order:
         if node._backward is not None:
             node.grad = node._zero_like_grad()
+        elif not node.requires_grad:
+            constants.append(node)
     if root._backward is None:
         root._accumulate(seed)
     else:
@@ -147,9 +160,12 @@ def _walk(root: Node, seed: Any) -> None:
         fn = node._backward
         if fn is None or node.grad is None:
             continue
-        fn(node, node.grad)
         if anomaly:
-            check_backward(node)
+            checked_backward_step(node)
+        else:
+            fn(node, node.grad)
+    for node in constants:  # Value ops add to every input's grad; inputs that do not require grad get none
+        node.grad = node._zero_like_grad()
 
 
 # ----------------------------------------------------------------------------------------------- anomaly mode
@@ -173,23 +189,23 @@ def detect_anomaly() -> Iterator[None]:
         grad_mode.anomaly = previous
 
 
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
+
 def _user_frame() -> str:
-    """The innermost stack frame outside this package: the user's line that created a node."""
-    package_dir = __file__.rsplit("/", 1)[0]
-    for frame in reversed(traceback.extract_stack()[:-1]):
-        if not frame.filename.startswith(package_dir):
-            return f'File "{frame.filename}", line {frame.lineno}, in {frame.name}\n    {frame.line or ""}'.rstrip()
-    return "<unknown>"
-
-
-def _describe(x: Any) -> str:
-    shape = getattr(x, "shape", None)
-    if shape is not None:
-        return f"{type(x).__name__}(shape={tuple(shape)})"
-    return repr(x)
+    """The innermost stack frame outside this package, as a traceback line: the user's code that created a node."""
+    frame = sys._getframe(1)
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+        frame = frame.f_back
+    if frame is None:
+        return "  <unknown>"
+    filename, lineno = frame.f_code.co_filename, frame.f_lineno
+    source = linecache.getline(filename, lineno).strip()
+    return f'  File "{filename}", line {lineno}, in {frame.f_code.co_name}\n    {source}'.rstrip()
 
 
 def _nonfinite(x: Any) -> bool:
+    """True if a number or array holds a NaN or an inf (integer arrays never do)."""
     if x is None:
         return False
     if isinstance(x, float):
@@ -200,35 +216,69 @@ def _nonfinite(x: Any) -> bool:
     return arr.dtype.kind in "fc" and not bool(np.isfinite(arr).all())
 
 
-def record_trace(node: Node) -> None:
-    """In anomaly mode: remember where the node was made, and fail if its forward value is NaN or inf."""
-    node._trace = _user_frame()
-    if _nonfinite(node.data) and not any(_nonfinite(p.data) for p in node._parents):
-        inputs = ", ".join(_describe(p.data if not hasattr(p.data, "shape") else p) for p in node._parents)
-        raise AnomalyError(
-            f"forward: op '{node._op}' produced {_describe_value(node.data)} from inputs ({inputs}).\n"
-            f"The node was created at:\n{node._trace}"
-        )
+def _describe_input(node: Node) -> str:
+    """A Value's number, or a Tensor's shape and dtype: enough to recognise the input without printing an array."""
+    shape = getattr(node.data, "shape", None)
+    if shape is None:
+        return repr(node.data)
+    return f"{type(node).__name__}(shape={tuple(shape)}, dtype={node.data.dtype})"
 
 
-def check_backward(node: Node) -> None:
-    """In anomaly mode: fail at the first backward step that turns finite gradients into NaN or inf."""
-    if _nonfinite(node.grad):
-        return
-    for i, parent in enumerate(node._parents):
-        if _nonfinite(parent.grad):
-            raise AnomalyError(
-                f"backward: op '{node._op}' sent a non-finite gradient to its input {i} "
-                f"({_describe(parent)}; its gradient is {_describe_value(parent.grad)}), "
-                f"while the gradient coming in was finite.\n"
-                f"The node was created at:\n{getattr(node, '_trace', None) or '<made outside anomaly mode>'}"
-            )
+_HINTS = {
+    "log": "log(0) is -inf and the log of a negative number is nan: keep the input positive, or use log_softmax, "
+    "cross_entropy or binary_cross_entropy_with_logits instead of the log of a softmax or a sigmoid",
+    "exp": "exp overflows to inf above about 88 in float32 (709 in float64): subtract the maximum first, "
+    "as softmax and log_softmax do",
+    "/": "a division by zero, or by a number so small that the result overflows",
+    "sqrt": "the sqrt of a negative number is nan, and the gradient of sqrt at 0 is inf",
+    "**": "0 to a negative power is inf, a fractional power of a negative number is nan, "
+    "and the gradient of x ** 0.5 at 0 is inf",
+}
 
 
-def _describe_value(x: Any) -> str:
+def _hint(op: str) -> str:
+    """A line on the usual causes for the ops that make most NaN and inf, or nothing."""
+    hint = _HINTS.get("**" if op.startswith("**") else op)
+    return f"Hint: {hint}.\n" if hint else ""
+
+
+def _describe_result(x: Any) -> str:
+    """`nan`/`inf` for a number; how many NaN and inf entries for an array."""
     if isinstance(x, float):
         return repr(x)
     import numpy as np
 
     arr = np.asarray(x)
     return f"an array of shape {arr.shape} with {int(np.isnan(arr).sum())} NaN and {int(np.isinf(arr).sum())} inf"
+
+
+def record_trace(node: Node, inputs: Tuple[Node, ...]) -> None:
+    """In anomaly mode, for every op: remember the user's line that made `node`, and raise `AnomalyError` if its
+    forward value is NaN or inf although all its `inputs` are finite (the op that *made* the bad number)."""
+    node._trace = _user_frame()
+    if _nonfinite(node.data) and not any(_nonfinite(p.data) for p in inputs):
+        described = ", ".join(_describe_input(p) for p in inputs)
+        raise AnomalyError(
+            f"forward: op '{node._op}' produced {_describe_result(node.data)} from finite inputs ({described}).\n"
+            f"{_hint(node._op)}The op was called at:\n{node._trace}"
+        )
+
+
+def checked_backward_step(node: Node) -> None:
+    """In anomaly mode: run one node's chain rule and raise `AnomalyError` if it turned a finite incoming
+    gradient into a NaN or inf gradient for one of its inputs."""
+    parents = node._parents
+    if _nonfinite(node.grad):  # already bad coming in: the op that made it was reported (or the seed was bad)
+        node._backward(node, node.grad)
+        return
+    was_bad = [_nonfinite(p.grad) for p in parents]
+    node._backward(node, node.grad)
+    for i, parent in enumerate(parents):
+        if not was_bad[i] and _nonfinite(parent.grad):
+            described = ", ".join(_describe_input(p) for p in parents)
+            where = getattr(node, "_trace", None) or "  <unknown: the graph was built outside detect_anomaly()>"
+            raise AnomalyError(
+                f"backward: op '{node._op}' (inputs: {described}) sent {_describe_result(parent.grad)} as the "
+                f"gradient of its input {i}, while the gradient coming in was finite.\n"
+                f"{_hint(node._op)}The op was called at:\n{where}"
+            )

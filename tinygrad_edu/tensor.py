@@ -49,6 +49,7 @@ class Tensor(Node):
     """An n-dimensional array in the compute graph. Names and semantics follow PyTorch."""
 
     __slots__ = ()
+    __array_priority__ = 1000  # `ndarray * Tensor` and `ndarray @ Tensor` call Tensor's ops (keeping the graph)
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None, label: str = "") -> None:
         self.data = _to_array(data, dtype)
@@ -67,20 +68,21 @@ class Tensor(Node):
     def _result(data: np.ndarray, parents: Tuple["Tensor", ...], op: str, backward: Callable) -> "Tensor":
         """Wrap an op's output; record parents and chain rule only when some input requires grad (not in no_grad)."""
         out = object.__new__(Tensor)
-        out.data = data
+        out.data = np.asarray(data)  # numpy returns a numpy scalar, not an array, for ops on 0-d arrays
         out.grad = None
         out.label = ""
         out._op = op
-        if grad_mode.enabled and any(p.requires_grad for p in parents):
+        if grad_mode.enabled and (parents[0].requires_grad or parents[-1].requires_grad
+                                  or any(p.requires_grad for p in parents[1:-1])):
             out._parents = parents
             out._backward = backward
             out.requires_grad = True
-            if grad_mode.anomaly:
-                record_trace(out)
         else:
             out._parents = ()
             out._backward = None
             out.requires_grad = False
+        if grad_mode.anomaly:
+            record_trace(out, parents)
         return out
 
     def _accumulate(self, g: np.ndarray) -> None:
@@ -117,7 +119,7 @@ class Tensor(Node):
         if isinstance(other, Tensor):
             return other
         if isinstance(other, (int, float)) and self.data.dtype.kind == "f":
-            return Tensor(np.asarray(other, dtype=self.data.dtype))
+            return Tensor(other, dtype=self.data.dtype)
         return Tensor(other)
 
     # ------------------------------------------------------------------------------------------- properties
@@ -193,10 +195,11 @@ class Tensor(Node):
     def _binary(self, other: Any, op: str, fn: Callable, backward: Callable) -> "Tensor":
         b = self._lift(other)
         try:
-            with np.errstate(all="ignore"):
-                data = fn(self.data, b.data)
+            np.broadcast_shapes(self.shape, b.shape)
         except ValueError:
             raise ValueError(f"'{op}': shapes {self.shape} and {b.shape} cannot be broadcast together") from None
+        with np.errstate(all="ignore"):
+            data = fn(self.data, b.data)
         return Tensor._result(data, (self, b), op, backward)
 
     def __add__(self, other: Any) -> "Tensor":
@@ -239,19 +242,26 @@ class Tensor(Node):
             if a.requires_grad:
                 a._accumulate(unbroadcast(g / b.data, a.shape))
             if b.requires_grad:
-                b._accumulate(unbroadcast(-g * out.data / b.data, b.shape))  # d(a/b)/db = -a/b^2
+                b._accumulate(unbroadcast(-g * (out.data / b.data), b.shape))  # d(a/b)/db = -(a/b)/b
 
     def __pow__(self, other: Any) -> "Tensor":
         if isinstance(other, (int, float)):
             p = other
+            if self.dtype.kind in "iub" and p < 0:
+                raise ValueError(f"'**': integer tensors (dtype {self.dtype}, shape {self.shape}) cannot be raised to the "
+                                 f"negative power {p}; convert to float first, e.g. Tensor(x, dtype=np.float32)")
 
             def _pow_back(out: "Tensor", g: np.ndarray) -> None:
                 (a,) = out._parents
+                if p == 0:  # a^0 = 1 everywhere, so the gradient is 0, even at a = 0 (as PyTorch)
+                    a._accumulate(np.zeros_like(g))
+                    return
                 with np.errstate(all="ignore"):
-                    a._accumulate(g * p * a.data ** (p - 1))  # d(a^p)/da = p a^(p-1)
+                    a._accumulate(g * (p * a.data ** (p - 1)))  # d(a^p)/da = p a^(p-1)
 
+            exponent = np.asarray(p, dtype=self.dtype) if self.dtype.kind == "f" else p  # int ** 0.5 is float
             with np.errstate(all="ignore"):
-                data = self.data ** np.asarray(p, dtype=self.dtype)
+                data = self.data ** exponent
             return Tensor._result(data, (self,), f"**{p:g}", _pow_back)
         return self._binary(other, "**", np.power, Tensor._pow_tensor_back)
 
@@ -260,10 +270,11 @@ class Tensor(Node):
         """d(a^b)/da = b a^(b-1); d(a^b)/db = a^b log(a), taken as 0 where a == 0 and b >= 0 (as PyTorch)."""
         a, b = out._parents
         with np.errstate(all="ignore"):
-            if a.requires_grad:
-                a._accumulate(unbroadcast(g * b.data * a.data ** (b.data - 1), a.shape))
+            if a.requires_grad:  # 0 where b == 0: a^0 = 1 is flat, even at a = 0 (as PyTorch)
+                ga = np.where(b.data == 0, 0, g * (b.data * a.data ** (b.data - 1)))
+                a._accumulate(unbroadcast(ga.astype(out.dtype, copy=False), a.shape))
             if b.requires_grad:
-                gb = np.where((a.data == 0) & (b.data >= 0), 0, g * out.data * np.log(a.data))
+                gb = g * np.where((a.data == 0) & (b.data >= 0), 0, out.data * np.log(a.data))
                 b._accumulate(unbroadcast(gb.astype(out.dtype), b.shape))
 
     def __radd__(self, other: Any) -> "Tensor":
@@ -339,7 +350,7 @@ class Tensor(Node):
 
     @staticmethod
     def _relu_back(out: "Tensor", g: np.ndarray) -> None:
-        out._parents[0]._accumulate(g * (out.data > 0))  # 1 where a > 0, else 0
+        out._parents[0]._accumulate(np.where(out.data <= 0, 0, g))  # g where a > 0 (or NaN, as PyTorch), else 0
 
     def abs(self) -> "Tensor":
         return self._unary(np.abs, "abs", Tensor._abs_back)
@@ -350,15 +361,17 @@ class Tensor(Node):
     @staticmethod
     def _abs_back(out: "Tensor", g: np.ndarray) -> None:
         a = out._parents[0]
-        a._accumulate(g * np.sign(a.data))  # sign(a), 0 at 0
+        sign = (a.data > 0).astype(g.dtype) - (a.data < 0)  # +1, -1, or 0 at 0 and at NaN (as PyTorch)
+        a._accumulate(g * sign)
 
     # ------------------------------------------------------------------------------------------- softmax family
 
     def softmax(self, axis: int = -1) -> "Tensor":
         """e^x / sum(e^x), computed on x - max(x) so that large logits do not overflow."""
-        self._check_axis(axis, "softmax")
-        e = np.exp(self.data - self.data.max(axis=axis, keepdims=True))
-        s = e / e.sum(axis=axis, keepdims=True)
+        axis = self._check_axis(axis, "softmax")
+        with np.errstate(all="ignore"):
+            e = np.exp(self.data - _max_or_zero(self.data, axis))
+            s = e / e.sum(axis=axis, keepdims=True)
 
         def _softmax_back(out: "Tensor", g: np.ndarray) -> None:
             s = out.data  # d softmax: s * (g - sum(g * s))
@@ -368,9 +381,10 @@ class Tensor(Node):
 
     def log_softmax(self, axis: int = -1) -> "Tensor":
         """x - logsumexp(x), stable for logits of any size: the shift by max(x) keeps every exp <= 1."""
-        self._check_axis(axis, "log_softmax")
-        shifted = self.data - self.data.max(axis=axis, keepdims=True)
-        data = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+        axis = self._check_axis(axis, "log_softmax")
+        with np.errstate(all="ignore"):
+            shifted = self.data - _max_or_zero(self.data, axis)
+            data = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
 
         def _log_softmax_back(out: "Tensor", g: np.ndarray) -> None:
             # d log_softmax: g - softmax * sum(g)
@@ -380,13 +394,32 @@ class Tensor(Node):
 
     # ------------------------------------------------------------------------------------------- reductions
 
-    def _check_axis(self, axis: Axis, op: str) -> None:
-        for ax in (axis,) if isinstance(axis, int) else (axis or ()):
-            if not -self.ndim <= ax < max(self.ndim, 1):
-                raise ValueError(f"{op}: axis {ax} is out of range for a tensor of shape {self.shape}")
+    def _check_axis(self, axis: Axis, op: str) -> Axis:
+        """Validate `axis` (None, an int or a tuple of ints) and return it with negative axes made positive.
+
+        A 0-d tensor accepts axis 0 or -1, as in PyTorch and numpy; anything else out of range, repeated or not an
+        integer raises a ValueError/TypeError naming the shape, instead of a numpy AxisError.
+        """
+        if axis is None:
+            return None
+        axes = axis if isinstance(axis, tuple) else (axis,)
+        n = max(self.ndim, 1)
+        normalized = []
+        for ax in axes:
+            if isinstance(ax, (bool, np.bool_)) or not isinstance(ax, (int, np.integer)):
+                raise TypeError(f"{op}: axis must be an int or a tuple of ints, got {axis!r} (tensor of shape {self.shape})")
+            if not -n <= ax < n:
+                raise ValueError(f"{op}: axis {int(ax)} is out of range for a tensor of shape {self.shape} "
+                                 f"(valid: {-n} to {n - 1})")
+            normalized.append(int(ax) % n)
+        if len(set(normalized)) != len(normalized):
+            raise ValueError(f"{op}: axis {axis!r} repeats an axis of the tensor of shape {self.shape}")
+        if self.ndim == 0:
+            return None
+        return tuple(normalized) if isinstance(axis, tuple) else normalized[0]
 
     def sum(self, axis: Axis = None, keepdims: bool = False) -> "Tensor":
-        self._check_axis(axis, "sum")
+        axis = self._check_axis(axis, "sum")
         shape = self.shape
 
         def _sum_back(out: "Tensor", g: np.ndarray) -> None:
@@ -396,12 +429,13 @@ class Tensor(Node):
         return Tensor._result(np.asarray(self.data.sum(axis=axis, keepdims=keepdims)), (self,), "sum", _sum_back)
 
     def mean(self, axis: Axis = None, keepdims: bool = False) -> "Tensor":
-        self._check_axis(axis, "mean")
+        axis = self._check_axis(axis, "mean")
         shape = self.shape
+        dtype = self.dtype if self.dtype.kind == "f" else np.dtype(np.float32)  # the mean of ints is a float
         total = np.asarray(self.data.sum(axis=axis, keepdims=keepdims))
         count = self.data.size // total.size if total.size else 0
         with np.errstate(all="ignore"):
-            data = (total / count).astype(self.dtype, copy=False) if count else np.full(total.shape, np.nan, self.dtype)
+            data = (total / count).astype(dtype, copy=False) if count else np.full(total.shape, np.nan, dtype)
 
         def _mean_back(out: "Tensor", g: np.ndarray) -> None:
             g = g if keepdims or axis is None else np.expand_dims(g, axis)
@@ -411,9 +445,10 @@ class Tensor(Node):
 
     def max(self, axis: Axis = None, keepdims: bool = False) -> "Tensor":
         """Largest entries. The gradient goes to the maximum; tied maxima share it equally (as `torch.amax`)."""
-        self._check_axis(axis, "max")
-        if self.data.size == 0:
-            raise ValueError(f"max() of an empty tensor (shape {self.shape}) has no value")
+        axis = self._check_axis(axis, "max")
+        reduced = range(self.ndim) if axis is None else (axis,) if isinstance(axis, int) else axis
+        if any(self.shape[ax] == 0 for ax in reduced):
+            raise ValueError(f"max() over an empty axis of a tensor of shape {self.shape} (axis={axis}) has no value")
         m = self.data.max(axis=axis, keepdims=True)
 
         def _max_back(out: "Tensor", g: np.ndarray) -> None:
@@ -427,6 +462,10 @@ class Tensor(Node):
 
     def argmax(self, axis: Optional[int] = None) -> "Tensor":
         """Index of the largest entry (not differentiable): the predicted class of each row of logits."""
+        if axis is not None:
+            axis = self._check_axis(axis, "argmax")
+        if self.data.size == 0 and (axis is None or self.shape[axis] == 0):
+            raise ValueError(f"argmax() over an empty axis of a tensor of shape {self.shape} has no answer")
         return Tensor(np.argmax(self.data, axis=axis))
 
     # ------------------------------------------------------------------------------------------- shape
@@ -447,9 +486,12 @@ class Tensor(Node):
     def transpose(self, *axes: int) -> "Tensor":
         """Reverse the axes (no arguments), or permute them (`transpose(1, 0, 2)`); `.T` is the no-argument form."""
         axes_t: Optional[Tuple[int, ...]] = tuple(axes[0]) if len(axes) == 1 and isinstance(axes[0], (tuple, list)) else (axes or None)
-        if axes_t is not None and sorted(a % max(self.ndim, 1) for a in axes_t) != list(range(self.ndim)):
+        if axes_t is not None and (
+            not all(isinstance(a, (int, np.integer)) and -self.ndim <= a < self.ndim for a in axes_t)
+            or sorted(int(a) % self.ndim for a in axes_t) != list(range(self.ndim))
+        ):
             raise ValueError(f"transpose: axes {axes_t} are not a permutation of the axes of shape {self.shape}")
-        inverse = None if axes_t is None else tuple(np.argsort(axes_t))
+        inverse = None if axes_t is None else tuple(np.argsort([int(a) % self.ndim for a in axes_t]))  # undoes the permutation
 
         def _transpose_back(out: "Tensor", g: np.ndarray) -> None:
             out._parents[0]._accumulate(np.transpose(g, inverse))
@@ -508,8 +550,16 @@ class Tensor(Node):
             ga = g2 @ np.swapaxes(b2, -1, -2)
             a._accumulate(unbroadcast(ga, a2.shape).reshape(a.shape))
         if b.requires_grad:
-            gb = np.swapaxes(a2, -1, -2) @ g2
+            if a2.ndim == 2 and b2.ndim == 2 and b2.flags.f_contiguous and not b2.flags.c_contiguous:
+                gb = (g2.T @ a2).T  # A^T @ g laid out as B is (a transposed view, like W.T in Linear): W's grad
+            else:  # then comes back in W's own layout, with no slow strided copy when it is stored or used
+                gb = np.swapaxes(a2, -1, -2) @ g2
             b._accumulate(unbroadcast(gb, b2.shape).reshape(b.shape))
+
+
+def _max_or_zero(x: np.ndarray, axis: Axis) -> Any:
+    """max along `axis` (kept as a size-1 axis) to shift logits by; 0 for an empty array, which has no max."""
+    return x.max(axis=axis, keepdims=True) if x.size else 0
 
 
 def _stable_sigmoid(x: np.ndarray) -> np.ndarray:

@@ -7,6 +7,7 @@ input's grad. Numerics follow PyTorch: overflow gives inf, log of a negative num
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any, Callable, Optional, Tuple, Union
 
@@ -64,7 +65,22 @@ def _sigmoid(x: float) -> float:
     return e / (1.0 + e)
 
 
+@functools.lru_cache(maxsize=256)
+def _power_rule(p: float) -> Tuple[str, Callable[["Value", float], None]]:
+    """The op name and chain rule of `a ** p` for a number p. Made once per exponent and reused: a new closure for
+    every op would cost time and one more object per node for the garbage collector to track."""
+
+    def _pow_back(out: "Value", g: float) -> None:
+        (a,) = out._parents
+        if p != 0.0:  # a^0 = 1 is flat: gradient 0, even at a = 0 (as PyTorch)
+            a.grad += p * _pow(a.data, p - 1.0) * g
+
+    return f"**{p:g}", _pow_back
+
+
 def _as_float(data: Any) -> float:
+    if isinstance(data, (str, bytes)):  # float("2") would work, but text here is almost always a bug
+        raise TypeError(f"Value needs a real number, got {type(data).__name__} {data!r}")
     try:
         return float(data)
     except (TypeError, ValueError):
@@ -99,12 +115,12 @@ class Value(Node):
             out._parents = parents
             out._backward = backward
             out.requires_grad = True
-            if grad_mode.anomaly:
-                record_trace(out)
         else:
             out._parents = ()
             out._backward = None
             out.requires_grad = False
+        if grad_mode.anomaly:
+            record_trace(out, parents)
         return out
 
     def _seed_grad(self, grad: Optional[float]) -> float:
@@ -177,7 +193,7 @@ class Value(Node):
     def _div_back(out: "Value", g: float) -> None:
         a, b = out._parents
         a.grad += _div(g, b.data)
-        b.grad -= _div(a.data * g, b.data * b.data)
+        b.grad -= g * _div(out.data, b.data)  # d(a/b)/db = -(a/b)/b
 
     def __pow__(self, other: Union["Value", Number]) -> "Value":
         if isinstance(other, Value):
@@ -185,20 +201,16 @@ class Value(Node):
         if not isinstance(other, (int, float)):
             return NotImplemented
         p = float(other)
-
-        def _pow_back(out: "Value", g: float) -> None:
-            (a,) = out._parents
-            a.grad += p * _pow(a.data, p - 1.0) * g
-
-        return Value._result(_pow(self.data, p), (self,), f"**{other:g}", _pow_back)
+        op, backward = _power_rule(p)
+        return Value._result(_pow(self.data, p), (self,), op, backward)
 
     @staticmethod
     def _pow_value_back(out: "Value", g: float) -> None:
         """d(a^b)/da = b a^(b-1); d(a^b)/db = a^b log(a), taken as 0 where a == 0 and b >= 0 (as PyTorch)."""
         a, b = out._parents
-        a.grad += b.data * _pow(a.data, b.data - 1.0) * g
-        if not (a.data == 0.0 and b.data >= 0.0):
-            b.grad += out.data * _log(a.data) * g
+        if b.data != 0.0:
+            a.grad += b.data * _pow(a.data, b.data - 1.0) * g
+        b.grad += (0.0 if a.data == 0.0 and b.data >= 0.0 else out.data * _log(a.data)) * g
 
     def __radd__(self, other: Number) -> "Value":
         return Value(other) + self
@@ -261,7 +273,7 @@ class Value(Node):
 
     @staticmethod
     def _relu_back(out: "Value", g: float) -> None:
-        if out.data > 0.0:  # d(relu a)/da = 1 where a > 0, else 0 (0 at a == 0, as PyTorch)
+        if not out.data <= 0.0:  # d(relu a)/da = 1 where a > 0 (and NaN passes g on), else 0, as PyTorch
             out._parents[0].grad += g
 
     def abs(self) -> "Value":
@@ -270,7 +282,7 @@ class Value(Node):
     @staticmethod
     def _abs_back(out: "Value", g: float) -> None:
         a = out._parents[0]
-        a.grad += g if a.data > 0.0 else (-g if a.data < 0.0 else 0.0)  # sign(a), 0 at 0
+        a.grad += g * ((a.data > 0.0) - (a.data < 0.0))  # g * sign(a); sign is 0 at 0 and at NaN
 
     def __abs__(self) -> "Value":
         return self.abs()
