@@ -7,7 +7,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import Callable, Iterable, List, Optional, Sequence, TypeVar
 
@@ -21,6 +20,7 @@ import numpy as np  # noqa: E402
 from tqdm.auto import tqdm  # noqa: E402
 
 from tinygrad_edu import Tensor, no_grad  # noqa: E402
+from tinygrad_edu._files import atomic_file  # noqa: E402
 from tinygrad_edu.viz import GraphvizNotFoundError, render  # noqa: E402
 
 T = TypeVar("T")
@@ -72,15 +72,9 @@ def progress(iterable: Iterable[T], desc: str, total: Optional[int] = None) -> I
 def save_figure(fig: plt.Figure, path: Path) -> Path:
     """Save `fig` as PNG atomically (temporary file + rename: no half-written picture on a crash), then close it."""
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".png")
-    os.close(fd)
     try:
-        fig.savefig(tmp, dpi=110, bbox_inches="tight")
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes the file private (0600); give it normal permissions
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        with atomic_file(path) as f:
+            fig.savefig(f, format="png", dpi=110, bbox_inches="tight")
     finally:
         plt.close(fig)
     return path
@@ -93,12 +87,6 @@ def render_graph(graph: graphviz.Digraph, path: Path) -> Path:
     except GraphvizNotFoundError as e:
         say(f"  note: {e}")
         return e.dot_path
-
-
-def _umask() -> int:
-    mask = os.umask(0)  # the only way to read the umask is to set it, so put it straight back
-    os.umask(mask)
-    return mask
 
 
 def tensor_class1_probability(model: Callable[[Tensor], Tensor]) -> Callable[[np.ndarray], np.ndarray]:

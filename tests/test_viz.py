@@ -324,7 +324,7 @@ def test_big_scalar_mlp_collapses_quickly_to_a_small_picture():
     assert total > 10_000
     g = draw_graph(loss, model=model, grad_flow=True)
     assert len(nodes(g)) < 60
-    assert f"collapsed" in attr(nodes(g)["note"], "label") and "33 neuron nodes" in attr(nodes(g)["note"], "label")
+    assert "collapsed" in attr(nodes(g)["note"], "label") and "33 neuron nodes" in attr(nodes(g)["note"], "label")
 
 
 # ------------------------------------------------------------------------------------------------ backward trace

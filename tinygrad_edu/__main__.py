@@ -15,12 +15,12 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import numpy as np
 
 from . import nn, optim
+from ._files import atomic_write
 from .data import DataLoader
 from .tensor import Tensor
 from .train import fit
 from .value import Value
 from .viz import GraphvizNotFoundError, backprop_trace, draw_graph, format_trace, plot_grad_norms, render
-from .viz.graph import atomic_write
 
 
 DESCRIPTIONS = {

@@ -10,13 +10,13 @@ from __future__ import annotations
 import hashlib
 import http.client
 import os
-import tempfile
 import urllib.request
 from pathlib import Path
 from typing import Dict, Iterable, Optional, Sequence, Tuple
 
 import numpy as np
 
+from .._files import atomic_file
 from .idx import IMAGES_MAGIC, LABELS_MAGIC, PathLike, read_idx
 
 BUNDLED_DIR = Path(__file__).parent / "mnist"
@@ -117,20 +117,16 @@ def _md5(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _fetch(url: str, folder: Path, name: str, timeout: float) -> Tuple[Path, str]:
-    """Stream `url` into a temporary file in `folder` (same file system, so os.replace is atomic); return it and its md5."""
-    fd, tmp_name = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".part")
-    tmp = Path(tmp_name)
+def _fetch(url: str, target: Path, expected_md5: str, timeout: float) -> None:
+    """Stream `url` into `target` atomically; a wrong md5 raises ValueError and leaves nothing behind."""
     digest = hashlib.md5()
-    try:
-        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=timeout) as response:
-            for chunk in iter(lambda: response.read(1 << 16), b""):
-                out.write(chunk)
-                digest.update(chunk)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return tmp, digest.hexdigest()
+    with atomic_file(target) as out, urllib.request.urlopen(url, timeout=timeout) as response:
+        for chunk in iter(lambda: response.read(1 << 16), b""):
+            out.write(chunk)
+            digest.update(chunk)
+        if digest.hexdigest() != expected_md5:
+            raise ValueError(f"{target.name} from {url}: md5 mismatch, expected {expected_md5}, "
+                             f"got {digest.hexdigest()}; nothing was saved")
 
 
 def download_mnist(
@@ -165,14 +161,10 @@ def download_mnist(
             for base in mirrors:
                 url = base.rstrip("/") + "/" + name
                 try:
-                    tmp, actual = _fetch(url, folder, name, timeout)
+                    _fetch(url, target, expected, timeout)
                 except (OSError, http.client.HTTPException) as e:
                     failures.append(f"  {url}: {e}")
                     continue
-                if actual != expected:
-                    tmp.unlink()
-                    raise ValueError(f"{name} from {url}: md5 mismatch, expected {expected}, got {actual}; nothing was saved")
-                os.replace(tmp, target)
                 break
             else:
                 raise ConnectionError(

@@ -7,12 +7,13 @@ finished (`os.replace` is atomic), so a crash or a full disk mid-save leaves the
 from __future__ import annotations
 
 import os
-import tempfile
+import zipfile
 from pathlib import Path
 from typing import Any, Dict, Mapping, Union
 
 import numpy as np
 
+from .._files import atomic_file
 from ..tensor import Tensor
 from .module import Module
 
@@ -31,29 +32,15 @@ def save(model_or_state_dict: Union[Module, Mapping[str, Any]], path: PathLike) 
     else:
         raise TypeError(f"save() takes a Module or a dict of arrays, got {type(model_or_state_dict).__name__}")
     path = Path(path)
-    folder = path.parent if str(path.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, **state)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes the file private (0600); give it normal permissions
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
+    with atomic_file(path) as f:
+        np.savez(f, **state)
     return path
-
-
-def _umask() -> int:
-    mask = os.umask(0)  # the only way to read the umask is to set it, so put it straight back
-    os.umask(mask)
-    return mask
 
 
 def load(path: PathLike) -> Dict[str, np.ndarray]:
     """Read a file written by `save`: a dict name -> ndarray, ready for `model.load_state_dict`."""
-    with np.load(path, allow_pickle=False) as archive:
-        return {name: archive[name] for name in archive.files}
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            return {name: archive[name] for name in archive.files}
+    except (zipfile.BadZipFile, ValueError, EOFError) as e:
+        raise ValueError(f"{path} is not a weights file written by save() (.npz), or it is truncated: {e}") from None

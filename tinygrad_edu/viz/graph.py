@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import html
 import math
-import os
 from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Union
@@ -25,6 +24,7 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 import graphviz
 import numpy as np
 
+from .._files import atomic_write
 from ..autograd import Node, _nonfinite, toposort
 from .trace import backprop_trace, magnitude, replay_backward
 
@@ -162,18 +162,6 @@ def render(graph: graphviz.Digraph, path: Union[str, Path], format: Optional[str
         ) from None
     atomic_write(path, data)
     return path
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write `data` to a temp file in the same folder, then os.replace it: readers never see half a file."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 # ------------------------------------------------------------------------------------------------- full view

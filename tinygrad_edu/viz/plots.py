@@ -15,7 +15,7 @@ from matplotlib import colormaps
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from .graph import atomic_write
+from .._files import atomic_write
 
 
 def plot_grad_norms(
