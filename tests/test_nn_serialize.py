@@ -66,3 +66,14 @@ def test_saved_file_has_normal_permissions(tmp_path):
 def test_save_rejects_other_objects(tmp_path):
     with pytest.raises(TypeError, match="Module or a dict"):
         nn.save([1, 2, 3], tmp_path / "x.npz")
+
+
+def test_loading_a_truncated_or_foreign_file_names_it(tmp_path):
+    good = nn.save(nn.Linear(3, 2, seed=0), tmp_path / "m.npz")
+    truncated = tmp_path / "truncated.npz"
+    truncated.write_bytes(good.read_bytes()[:100])
+    foreign = tmp_path / "notes.npz"
+    foreign.write_text("these are not weights")
+    for path in (truncated, foreign):
+        with pytest.raises(ValueError, match=path.name):
+            nn.load(path)
