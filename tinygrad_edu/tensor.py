@@ -246,7 +246,10 @@ class Tensor(Node):
 
     def __pow__(self, other: Any) -> "Tensor":
         if isinstance(other, (int, float)):
-            p = other
+            # The exponent in the tensor's own precision, for the forward and the backward alike (1e-150 is 0 in
+            # float32). An int tensor keeps the Python number, so int ** 0.5 is a float, as in numpy.
+            with np.errstate(over="ignore"):
+                p = self.dtype.type(other) if self.dtype.kind == "f" else other
             if self.dtype.kind in "iub" and p < 0:
                 raise ValueError(f"'**': integer tensors (dtype {self.dtype}, shape {self.shape}) cannot be raised to the "
                                  f"negative power {p}; convert to float first, e.g. Tensor(x, dtype=np.float32)")
@@ -259,9 +262,8 @@ class Tensor(Node):
                 with np.errstate(all="ignore"):
                     a._accumulate(g * (p * a.data ** (p - 1)))  # d(a^p)/da = p a^(p-1)
 
-            exponent = np.asarray(p, dtype=self.dtype) if self.dtype.kind == "f" else p  # int ** 0.5 is float
             with np.errstate(all="ignore"):
-                data = self.data ** exponent
+                data = self.data ** p
             return Tensor._result(data, (self,), f"**{p:g}", _pow_back)
         return self._binary(other, "**", np.power, Tensor._pow_tensor_back)
 
@@ -542,6 +544,15 @@ class Tensor(Node):
     def _matmul_back(out: "Tensor", g: np.ndarray) -> None:
         """d(A@B)/dA = g @ B^T, d(A@B)/dB = A^T @ g; vectors are treated as 1-row / 1-column matrices."""
         a, b = out._parents
+        if a.data.ndim == 2 and b.data.ndim == 2:  # two matrices, the common case (every Linear layer)
+            if a.requires_grad:
+                a._accumulate(g @ b.data.T)
+            if b.requires_grad:
+                # A^T @ g. When B is a transposed view (W.T in Linear), compute it as (g^T @ A)^T: the same numbers,
+                # laid out like B, so W's grad comes back in W's own memory order (no slow strided copy later).
+                transposed = b.data.flags.f_contiguous and not b.data.flags.c_contiguous
+                b._accumulate((g.T @ a.data).T if transposed else a.data.T @ g)
+            return
         a2 = a.data[None, :] if a.ndim == 1 else a.data
         b2 = b.data[:, None] if b.ndim == 1 else b.data
         g2 = np.expand_dims(g, -1) if b.ndim == 1 else g
@@ -550,10 +561,7 @@ class Tensor(Node):
             ga = g2 @ np.swapaxes(b2, -1, -2)
             a._accumulate(unbroadcast(ga, a2.shape).reshape(a.shape))
         if b.requires_grad:
-            if a2.ndim == 2 and b2.ndim == 2 and b2.flags.f_contiguous and not b2.flags.c_contiguous:
-                gb = (g2.T @ a2).T  # A^T @ g laid out as B is (a transposed view, like W.T in Linear): W's grad
-            else:  # then comes back in W's own layout, with no slow strided copy when it is stored or used
-                gb = np.swapaxes(a2, -1, -2) @ g2
+            gb = np.swapaxes(a2, -1, -2) @ g2
             b._accumulate(unbroadcast(gb, b2.shape).reshape(b.shape))
 
 

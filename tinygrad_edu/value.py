@@ -85,6 +85,8 @@ def _as_float(data: Any) -> float:
         return float(data)
     except (TypeError, ValueError):
         raise TypeError(f"Value needs a real number, got {type(data).__name__} {data!r}") from None
+    except OverflowError:
+        raise ValueError(f"Value needs a number that fits a float64; this int has {len(str(data))} digits") from None
 
 
 class Value(Node):
@@ -200,7 +202,7 @@ class Value(Node):
             return Value._result(_pow(self.data, other.data), (self, other), "**", Value._pow_value_back)
         if not isinstance(other, (int, float)):
             return NotImplemented
-        p = float(other)
+        p = _as_float(other)
         op, backward = _power_rule(p)
         return Value._result(_pow(self.data, p), (self,), op, backward)
 

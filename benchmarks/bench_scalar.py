@@ -1,0 +1,328 @@
+"""Scalar (`Value`) workloads against micrograd 0.1.0: the moons training step, graph throughput, the deepest chain.
+
+Both engines run the same code on the same numbers: each function below takes the engine's `Value` class or
+model as an argument, and the results (losses, gradients) are compared before any time is.
+"""
+
+from __future__ import annotations
+
+import gc
+import math
+import random
+import statistics
+import sys
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any, Callable, List, Optional, Sequence, Tuple
+
+from bench_common import gc_state, timed
+from bench_table import Row, rate, seconds
+
+from tinygrad_edu import Value
+from tinygrad_edu.data import make_moons
+from tinygrad_edu.nn.scalar import MLP
+
+# ----------------------------------------------------------------------------------------------- moons step
+
+
+def moons_weights(sizes: Sequence[int], seed: int) -> List[float]:
+    """Initial weights drawn as micrograd draws them (uniform in [-1, 1]; biases too), in parameter order."""
+    rng = random.Random(seed)
+    count = sum((nin + 1) * nout for nin, nout in zip(sizes[:-1], sizes[1:]))
+    return [rng.uniform(-1, 1) for _ in range(count)]
+
+
+def load_weights(params: Sequence[Any], weights: Sequence[float]) -> None:
+    """Copy `weights` into the parameters (ours and micrograd's list them in the same order: per neuron, w then b)."""
+    if len(params) != len(weights):
+        raise ValueError(f"model has {len(params)} parameters but {len(weights)} weights were given")
+    for p, w in zip(params, weights):
+        p.data = w
+
+
+def moons_loss(model: Callable, params: Sequence[Any], inputs: Sequence[Any], labels: Sequence[float],
+               alpha: float = 1e-4) -> Any:
+    """micrograd's demo loss: mean hinge loss relu(1 - y * score) plus alpha * sum(p^2) (L2 regularisation)."""
+    scores = [model(x) for x in inputs]
+    losses = [(1 + -yi * si).relu() for yi, si in zip(labels, scores)]
+    data_loss = sum(losses) * (1.0 / len(losses))
+    reg_loss = alpha * sum(p * p for p in params)
+    return data_loss + reg_loss
+
+
+def moons_step(model: Any, params: Sequence[Any], make_inputs: Callable[[], Any], labels: Sequence[float],
+               lr: float) -> float:
+    """One full training step: forward (loss), zero_grad, backward, SGD update. Returns the loss."""
+    loss = moons_loss(model, params, make_inputs(), labels)
+    model.zero_grad()
+    loss.backward()
+    for p in params:
+        p.data -= lr * p.grad
+    return loss.data
+
+
+class MoonsRun:
+    """One engine training on the moons with micrograd's learning-rate schedule, a step at a time."""
+
+    def __init__(self, model: Any, make_inputs: Callable[[], Any], labels: List[float], gc_on: bool) -> None:
+        self.model, self.params, self.make_inputs, self.labels = model, model.parameters(), make_inputs, labels
+        self.gc_on = gc_on
+        self.losses: List[float] = []
+        self.times: List[float] = []
+
+    def step(self) -> None:
+        lr = 1.0 - 0.9 * len(self.losses) / 100
+        with gc_state(self.gc_on):
+            self.times.append(timed(lambda: self.losses.append(
+                moons_step(self.model, self.params, self.make_inputs, self.labels, lr))))
+
+
+def take_turns(runs: Sequence[Tuple[MoonsRun, int]]) -> None:
+    """Step every run its number of times, taking turns, so that a change in the machine's load hits all alike.
+
+    A full collection before each step keeps one run's garbage (micrograd's graphs are reference cycles) from being
+    collected, and timed, in another run's step. It also makes micrograd's gc-on steps cheaper than in its own
+    training loop, where the garbage of earlier steps piles up between collections.
+    """
+    for k in range(max(n for _, n in runs)):
+        for run, n in runs:
+            if k < n:
+                gc.collect()
+                run.step()
+
+
+def bench_moons(micrograd: Optional[ModuleType], steps: int, reference_steps: int,
+                seed: int = 0) -> Tuple[List[Row], List[str]]:
+    """micrograd's moons demo step: MLP(2, [16, 16, 1]) on 100 points, both engines from the same weights."""
+    X, y = make_moons(100, noise=0.1, seed=seed)
+    points = X.astype(float).tolist()
+    labels = [2.0 * yi - 1.0 for yi in y.tolist()]  # {0, 1} -> {-1, +1}
+    weights = moons_weights([2, 16, 16, 1], seed)
+
+    def our_model() -> MLP:
+        model = MLP(2, [16, 16, 1])
+        load_weights(model.parameters(), weights)
+        return model
+
+    ours = MoonsRun(our_model(), lambda: points, labels, gc_on=True)
+    ours_off = MoonsRun(our_model(), lambda: points, labels, gc_on=False)
+    runs = [(ours, steps), (ours_off, steps)]
+    if micrograd is not None:
+        def micrograd_model() -> Any:
+            random.seed(seed)  # micrograd draws its own weights; they are overwritten below
+            model = micrograd.nn.MLP(2, [16, 16, 1])
+            load_weights(model.parameters(), weights)
+            return model
+
+        def micrograd_inputs() -> List[List[Any]]:
+            return [list(map(micrograd.engine.Value, row)) for row in points]  # as the demo does, every step
+
+        ref = MoonsRun(micrograd_model(), micrograd_inputs, labels, True)
+        ref_off = MoonsRun(micrograd_model(), micrograd_inputs, labels, False)
+        runs += [(ref_off, steps), (ref, reference_steps)]
+    take_turns(runs)
+
+    ours_t, ours_off_t = statistics.median(ours.times), statistics.median(ours_off.times)
+    ours_cell = f"{seconds(ours_t)}/step (gc off: {seconds(ours_off_t)})"
+    notes = [f"moons: our losses over {steps} steps: {ours.losses[0]:.12f} ... {ours.losses[-1]:.12f}"]
+    target = "<= 1/10 micrograd, < micrograd gc-off"
+    if micrograd is None:
+        row = Row("moons step, MLP(2,[16,16,1]), 100 pts", ours_cell, "micrograd not installed", "-", target, None)
+        return [row], notes
+    diff = max(abs(a - b) for a, b in zip(ours.losses * 3, ours_off.losses + ref_off.losses + ref.losses))
+    agree = diff <= 1e-9
+    notes.append(f"moons: loss agreement with micrograd over {steps} steps: max |difference| = {diff:.2e} "
+                 f"({'OK' if agree else 'MISMATCH'}, tolerance 1e-9)")
+    ref_t, ref_off_t = statistics.median(ref.times), statistics.median(ref_off.times)
+    met = agree and ours_t <= ref_t / 10 and ours_t < ref_off_t
+    row = Row("moons step, MLP(2,[16,16,1]), 100 pts", ours_cell,
+              f"micrograd {seconds(ref_t)}/step; gc off: {seconds(ref_off_t)}",
+              f"{ref_t / ours_t:.1f}x faster; vs gc off: {ref_off_t / ours_t:.1f}x", target, met)
+    return [row], notes
+
+
+# ----------------------------------------------------------------------------------------------- throughput
+
+ADD, MUL, RELU, SQUARE = range(4)
+
+
+@dataclass
+class GraphPlan:
+    """A random scalar graph, as data: which op each new node applies to which earlier nodes.
+
+    Node k >= `window` (the leaves are 0..window-1) reads node k - window, so every node feeds the last `window`
+    nodes, which a tree of adds sums into the root; its other operand is any earlier node, so the graph is deep
+    (about n / window) but not a chain. Every value stays in [-1, 1]: an add whose sum would leave it becomes a
+    multiply. `values` holds what each node must compute.
+    """
+
+    leaves: List[float]
+    steps: List[Tuple[int, int, int]]
+    window: int
+    values: List[float]
+
+    @property
+    def n_ops(self) -> int:
+        return len(self.steps) + self.window - 1
+
+
+def graph_plan(n_ops: int, seed: int = 0) -> GraphPlan:
+    """A random mix of + * relu **2 with `n_ops` op nodes in all."""
+    rng = random.Random(seed)
+    window = max(8, n_ops // 100)
+    leaves = [rng.uniform(-1, 1) for _ in range(window)]
+    values = list(leaves)
+    steps = []
+    for k in range(window, n_ops + 1):
+        i, j, op = k - window, rng.randrange(k), rng.randrange(4)
+        a, b = values[i], values[j]
+        if op == ADD and abs(a + b) > 1.0:
+            op = MUL
+        values.append(a + b if op == ADD else a * b if op == MUL else max(a, 0.0) if op == RELU else a * a)
+        steps.append((op, i, j))
+    return GraphPlan(leaves, steps, window, values)
+
+
+def build_graph(plan: GraphPlan, value_cls: type) -> Tuple[Any, List[Any]]:
+    """Make the plan's graph with `value_cls` (ours or micrograd's Value); return its root and all nodes."""
+    nodes = [value_cls(x) for x in plan.leaves]
+    append = nodes.append
+    for op, i, j in plan.steps:
+        a = nodes[i]
+        if op == ADD:
+            append(a + nodes[j])
+        elif op == MUL:
+            append(a * nodes[j])
+        elif op == RELU:
+            append(a.relu())
+        else:
+            append(a ** 2)
+    level = nodes[-plan.window:]
+    while len(level) > 1:
+        pairs = [level[k] + level[k + 1] for k in range(0, len(level) - 1, 2)]
+        level = pairs + level[-1:] if len(level) % 2 else pairs
+    return level[0], nodes
+
+
+def _throughput(plan: GraphPlan, value_classes: Sequence[type],
+                repeat: int) -> List[Tuple[float, float, Any, List[Any]]]:
+    """For each Value class: fastest forward and backward seconds on the plan's graph, and its last graph (to check).
+
+    The engines take turns, run by run, so that a change in the machine's load hits all alike. Each run starts from
+    a collected heap and does the same work, garbage collection included, so the fastest run is the best estimate.
+    """
+    times: List[Tuple[List[float], List[float]]] = [([], []) for _ in value_classes]
+    graphs: List[List[Any]] = [[] for _ in value_classes]
+    for _ in range(repeat):
+        for value_cls, (forward, backward), graph in zip(value_classes, times, graphs):
+            graph.clear()
+            gc.collect()
+            forward.append(timed(lambda: graph.extend(build_graph(plan, value_cls))))
+            backward.append(timed(graph[0].backward))
+    return [(min(f), min(b), g[0], g[1]) for (f, b), g in zip(times, graphs)]
+
+
+def _graphs_agree(plan: GraphPlan, root: Any, nodes: List[Any], ref_nodes: List[Any]) -> float:
+    """Largest relative difference between two engines' node values and leaf gradients (and the plan's values)."""
+    worst = abs(root.data - sum(plan.values[-plan.window:])) / max(1.0, abs(root.data))
+    for ours, ref, expected in zip(nodes, ref_nodes, plan.values):
+        worst = max(worst, abs(ours.data - ref.data), abs(ours.data - expected))
+    for ours, ref in zip(nodes[:plan.window], ref_nodes[:plan.window]):
+        worst = max(worst, abs(ours.grad - ref.grad) / max(1.0, abs(ref.grad)))
+    return worst
+
+
+def bench_throughput(sizes: Sequence[int], reference_sizes: Sequence[int], micrograd: Optional[ModuleType],
+                     repeat: int = 3) -> Tuple[List[Row], List[str]]:
+    """Ops per second building (forward) and backpropagating through random graphs of each size."""
+    rows, notes = [], []
+    for n in sizes:
+        plan = graph_plan(n)
+        with_reference = micrograd is not None and n in reference_sizes
+        classes = [Value, micrograd.engine.Value] if with_reference else [Value]
+        results = _throughput(plan, classes, repeat if n <= 10**5 else min(repeat, 3))
+        fwd, bwd, root, nodes = results[0]
+        ours_cell = f"fwd {rate(n / fwd)}, bwd {rate(n / bwd)}"
+        target = ">= 1M ops/s fwd and bwd"
+        met = n / fwd >= 1e6 and n / bwd >= 1e6
+        if with_reference:
+            rfwd, rbwd, _, rnodes = results[1]
+            worst = _graphs_agree(plan, root, nodes, rnodes)
+            notes.append(f"throughput {n:.0e}: values and leaf grads agree with micrograd to {worst:.1e}"
+                         f" ({'OK' if worst <= 1e-9 else 'MISMATCH'})")
+            met = met and worst <= 1e-9
+            ref_cell = f"micrograd fwd {rate(n / rfwd)}, bwd {rate(n / rbwd)}"
+            ratio = f"fwd {rfwd / fwd:.1f}x, bwd {rbwd / bwd:.1f}x faster"
+        else:
+            ref_cell, ratio = "-", "-"
+        del results, root, nodes
+        gc.collect()  # micrograd's graphs are reference cycles: free them now, not during the next benchmark
+        rows.append(Row(f"scalar graph, random + * relu **2, {n:.0e} ops", ours_cell, ref_cell, ratio, target, met))
+    return rows, notes
+
+
+# ----------------------------------------------------------------------------------------------- deep chain
+
+
+def build_chain(value_cls: type, depth: int) -> Tuple[Any, Any]:
+    """x = x * 1.0001 + 0.0, `depth` times: a graph as deep as it is long. Returns (first, last)."""
+    first = x = value_cls(1.0)
+    for _ in range(depth):
+        x = x * 1.0001 + 0.0
+    return first, x
+
+
+def chain_times(depth: int, gc_on: bool) -> Tuple[float, float, float]:
+    """Seconds to build and to backpropagate the chain, and the first node's gradient (1.0001 ** depth)."""
+    gc.collect()
+    with gc_state(gc_on):
+        graph: List[Any] = []
+        build = timed(lambda: graph.extend(build_chain(Value, depth)))
+        back = timed(graph[1].backward)
+        grad = graph[0].grad
+    return build, back, grad
+
+
+def micrograd_recursion_depth(micrograd: ModuleType) -> int:
+    """The shortest chain whose backward raises RecursionError in micrograd (its topological sort recurses)."""
+    def fails(depth: int) -> bool:
+        _, last = build_chain(micrograd.engine.Value, depth)
+        try:
+            last.backward()
+        except RecursionError:
+            return True
+        return False
+
+    low, high = 1, 1
+    while not fails(high):
+        low, high = high, high * 2
+    while high - low > 1:
+        mid = (low + high) // 2
+        low, high = (low, mid) if fails(mid) else (mid, high)
+    return high
+
+
+def bench_chain(depth: int, micrograd: Optional[ModuleType], repeat: int = 1) -> Tuple[List[Row], List[str]]:
+    """Build and backpropagate a chain of `depth` steps (2 op nodes and 2 constants each), gc on and off.
+
+    Reports the run with the fastest build + backward of `repeat` runs (each from a collected heap).
+    """
+    runs = [chain_times(depth, gc_on=True) for _ in range(repeat)]
+    build, back, grad = min(runs, key=lambda r: r[0] + r[1])
+    runs_off = [chain_times(depth, gc_on=False) for _ in range(repeat)]
+    build_off, back_off, _ = min(runs_off, key=lambda r: r[0] + r[1])
+    expected = 1.0001 ** depth
+    ok = math.isclose(grad, expected, rel_tol=1e-6)
+    notes = [f"chain {depth:.0e}: d last / d first = {grad:.10g}, 1.0001**depth = {expected:.10g} "
+             f"({'OK' if ok else 'MISMATCH'})"]
+    if micrograd is not None:
+        limit = micrograd_recursion_depth(micrograd)
+        ref = f"micrograd: RecursionError at depth {limit} (recursion limit {sys.getrecursionlimit()})"
+    else:
+        ref = "micrograd not installed"
+    total = build + back
+    row = Row(f"deepest chain x = x*1.0001 + 0.0, depth {depth:.0e}",
+              f"{seconds(total)} (build {seconds(build)} + backward {seconds(back)}; gc off: "
+              f"{seconds(build_off)} + {seconds(back_off)})",
+              ref, "-", "depth 1e6: build + backward < 5 s", ok and total < 5.0 if depth >= 10**6 else None)
+    return [row], notes
