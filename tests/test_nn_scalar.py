@@ -58,7 +58,8 @@ def test_mlp_graph_has_only_normal_ops_and_no_needless_constants():
     model = MLP(2, [4, 4, 1], seed=0)
     out = model([0.5, -1.5])
     nodes = toposort(out)
-    assert {n._op for n in nodes if n._parents} == {"+", "*", "relu"}
+    assert {n._op for n in nodes if n._parents} == {"sum", "*", "relu"}
+    assert sum(n._op == "sum" for n in nodes) == 4 + 4 + 1  # one weighted sum per neuron
     leaves = [n for n in nodes if not n._parents]
     params = set(model.parameters())
     constants = [n for n in leaves if n not in params]

@@ -191,3 +191,25 @@ def test_sigmoid_and_tanh_match_torch_for_large_inputs(torch, x):
     # numbers is only accurate to ~1e-16 absolute, whichever library computes it.
     compare_with_torch(torch, lambda a: a.sigmoid(), x, rtol=1e-13, atol=1e-15)
     compare_with_torch(torch, lambda a: a.tanh(), x, rtol=1e-13, atol=1e-15)
+
+
+@given(st.lists(st.floats(-10, 10), min_size=1, max_size=6))
+def test_value_sum_is_one_node_with_the_running_sums_number_and_gradients(xs):
+    terms = [Value(x) for x in xs]
+    total = Value.sum(terms)
+    running = terms[0]
+    for t in terms[1:]:
+        running = running + t
+    assert total.data == running.data and total._op == "sum" and total._parents == tuple(terms)
+    total.backward()
+    assert [t.grad for t in terms] == [1.0] * len(terms)
+
+
+def test_value_sum_repeats_and_numbers():
+    a = Value(2.0)
+    s = Value.sum([a, a, 3])
+    s.backward()
+    assert s.data == 7.0 and a.grad == 2.0
+    assert gradcheck(lambda a, b: Value.sum([a * b, a, b.tanh(), 1.5]), Value(0.3), Value(-0.7))
+    with pytest.raises(ValueError, match="at least one"):
+        Value.sum([])

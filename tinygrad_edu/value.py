@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import math
-from typing import Any, Callable, Optional, Tuple, Union
+from typing import Any, Callable, Iterable, Optional, Tuple, Union
 
 from .autograd import Node, grad_mode, record_trace
 
@@ -113,7 +113,8 @@ class Value(Node):
         out.grad = 0.0
         out.label = ""
         out._op = op
-        if grad_mode.enabled and (parents[0].requires_grad or parents[-1].requires_grad):
+        if grad_mode.enabled and (parents[0].requires_grad or parents[-1].requires_grad
+                                  or (len(parents) > 2 and any(p.requires_grad for p in parents))):
             out._parents = parents
             out._backward = backward
             out.requires_grad = True
@@ -213,6 +214,24 @@ class Value(Node):
         if b.data != 0.0:
             a.grad += b.data * _pow(a.data, b.data - 1.0) * g
         b.grad += (0.0 if a.data == 0.0 and b.data >= 0.0 else out.data * _log(a.data)) * g
+
+    @staticmethod
+    def sum(terms: Iterable[Union["Value", Number]]) -> "Value":
+        """t0 + t1 + ... + tn as one node, not a chain of n `+` nodes: same number (added left to right), and
+        the chain rule is the same too, d(sum)/d(ti) = 1, so every term's grad gets g. A neuron's weighted sum
+        uses it: half the nodes of micrograd's running sum, so half the work in forward and backward."""
+        parents = tuple(t if isinstance(t, Value) else Value(t) for t in terms)
+        if not parents:
+            raise ValueError("Value.sum needs at least one term")
+        total = parents[0].data
+        for p in parents[1:]:
+            total += p.data
+        return Value._result(total, parents, "sum", Value._sum_back)
+
+    @staticmethod
+    def _sum_back(out: "Value", g: float) -> None:
+        for p in out._parents:
+            p.grad += g
 
     def __radd__(self, other: Number) -> "Value":
         return Value(other) + self

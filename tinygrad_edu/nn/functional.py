@@ -251,7 +251,7 @@ def _hinge_values(scores: List[Value], labels: List[float], reduction: str) -> U
     losses = [(1 + -yi * si).relu() for yi, si in zip(labels, scores)]
     if reduction == "none":
         return losses
-    total = sum(losses[1:], losses[0])
+    total = Value.sum(losses)
     return total * (1.0 / len(losses)) if reduction == "mean" else total
 
 

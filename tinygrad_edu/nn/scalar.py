@@ -1,6 +1,6 @@
 """micrograd's neural network, one `Value` per weight: `Neuron`, `Layer` and `MLP`.
 
-Every weight is a scalar node, so the whole forward pass is a graph of + * and relu/tanh that you can draw and
+Every weight is a scalar node, so the whole forward pass is a graph of `*`, `sum` and relu/tanh that you can draw and
 step through. This is the slow but transparent way; `tinygrad_edu.nn` does the same with matrices.
 
     model = MLP(2, [16, 16, 1], seed=0)      # 2 inputs, two hidden layers of 16, one output
@@ -68,8 +68,8 @@ class Neuron(ScalarModule):
     def __call__(self, x: Input) -> Value:
         if len(x) != len(self.w):
             raise ValueError(f"this neuron has {len(self.w)} weights but got {len(x)} inputs")
-        # Start the sum at the bias, so no extra `0 +` node is made; each term is one `*` node.
-        act = sum((wi * xi for wi, xi in zip(self.w, x)), self.b)
+        # One `*` node per input, then one `sum` node (bias first): the numbers of micrograd's running sum.
+        act = Value.sum([self.b, *(wi * xi for wi, xi in zip(self.w, x))])
         if not self.nonlin:
             return act
         return act.relu() if self.activation == "relu" else act.tanh()
