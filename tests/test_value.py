@@ -213,3 +213,17 @@ def test_value_sum_repeats_and_numbers():
     assert gradcheck(lambda a, b: Value.sum([a * b, a, b.tanh(), 1.5]), Value(0.3), Value(-0.7))
     with pytest.raises(ValueError, match="at least one"):
         Value.sum([])
+
+
+def test_a_number_operand_is_part_of_the_op_not_a_node():
+    a = Value(3.0)
+    results = {"+2": a + 2, "+2 r": 2 + a, "-2": a - 2, "2-": 2 - a, "*2": a * 2, "*2 r": 2 * a, "/2": a / 2, "2/": 2 / a}
+    for name, out in results.items():
+        assert out._parents == (a,) and out._op == name.split()[0]
+    grads = {}
+    for name, out in results.items():
+        a.grad = 0.0
+        out.backward()
+        grads[name] = a.grad
+    assert grads == {"+2": 1.0, "+2 r": 1.0, "-2": 1.0, "2-": -1.0, "*2": 2.0, "*2 r": 2.0, "/2": 0.5, "2/": -2 / 9}
+    assert [r.data for r in results.values()] == [5.0, 5.0, 1.0, -1.0, 6.0, 6.0, 1.5, 2 / 3]

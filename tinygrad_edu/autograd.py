@@ -238,7 +238,7 @@ _HINTS = {
 
 def _hint(op: str) -> str:
     """A line on the usual causes for the ops that make most NaN and inf, or nothing."""
-    hint = _HINTS.get("**" if op.startswith("**") else op)
+    hint = _HINTS.get("**" if "**" in op else "/" if "/" in op else op)  # `**2`, `/0` and `1/` carry a number
     return f"Hint: {hint}.\n" if hint else ""
 
 

@@ -78,6 +78,32 @@ def _power_rule(p: float) -> Tuple[str, Callable[["Value", float], None]]:
     return f"**{p:g}", _pow_back
 
 
+@functools.lru_cache(maxsize=1024)
+def _constant_op(symbol: str, c: float) -> str:
+    """The op name of an op with a number operand, e.g. `+1` or `*0.5`: the number is part of the op, not a node."""
+    return f"{symbol}{c:g}"
+
+
+@functools.lru_cache(maxsize=1024)
+def _scale_rule(c: float) -> Tuple[str, Callable[["Value", float], None]]:
+    """The op name and chain rule of `a * c` for a number c: d(a*c)/da = c. Made once per number, like `_power_rule`."""
+
+    def _scale_back(out: "Value", g: float) -> None:
+        out._parents[0].grad += c * g
+
+    return f"*{c:g}", _scale_back
+
+
+@functools.lru_cache(maxsize=1024)
+def _divide_rule(c: float) -> Tuple[str, Callable[["Value", float], None]]:
+    """The op name and chain rule of `a / c` for a number c: d(a/c)/da = 1/c."""
+
+    def _divide_back(out: "Value", g: float) -> None:
+        out._parents[0].grad += _div(g, c)
+
+    return f"/{c:g}", _divide_back
+
+
 def _as_float(data: Any) -> float:
     if isinstance(data, (str, bytes)):  # float("2") would work, but text here is almost always a bug
         raise TypeError(f"Value needs a real number, got {type(data).__name__} {data!r}")
@@ -158,9 +184,18 @@ class Value(Node):
     # Each op: the forward number, then its chain rule `_x_back(out, g)`, which adds d(out)/d(input) * g to each
     # input's grad. `out` is passed in by the graph core rather than captured, so no node refers to itself.
 
+    # A number operand (`x * 2`, `1 + x`) is part of the op, as in PyTorch, rather than a constant node: one
+    # object fewer per op for Python's garbage collector, and the picture's op says `*2`.
+
     def __add__(self, other: Union["Value", Number]) -> "Value":
-        b = other if isinstance(other, Value) else Value(other)
-        return Value._result(self.data + b.data, (self, b), "+", Value._add_back)
+        if isinstance(other, Value):
+            return Value._result(self.data + other.data, (self, other), "+", Value._add_back)
+        c = _as_float(other)
+        return Value._result(self.data + c, (self,), _constant_op("+", c), Value._pass_back)
+
+    @staticmethod
+    def _pass_back(out: "Value", g: float) -> None:
+        out._parents[0].grad += g  # d(a + c)/da = d(a - c)/da = 1
 
     @staticmethod
     def _add_back(out: "Value", g: float) -> None:
@@ -169,8 +204,11 @@ class Value(Node):
         b.grad += g
 
     def __mul__(self, other: Union["Value", Number]) -> "Value":
-        b = other if isinstance(other, Value) else Value(other)
-        return Value._result(self.data * b.data, (self, b), "*", Value._mul_back)
+        if isinstance(other, Value):
+            return Value._result(self.data * other.data, (self, other), "*", Value._mul_back)
+        c = _as_float(other)
+        op, backward = _scale_rule(c)
+        return Value._result(self.data * c, (self,), op, backward)
 
     @staticmethod
     def _mul_back(out: "Value", g: float) -> None:
@@ -179,8 +217,10 @@ class Value(Node):
         b.grad += a.data * g
 
     def __sub__(self, other: Union["Value", Number]) -> "Value":
-        b = other if isinstance(other, Value) else Value(other)
-        return Value._result(self.data - b.data, (self, b), "-", Value._sub_back)
+        if isinstance(other, Value):
+            return Value._result(self.data - other.data, (self, other), "-", Value._sub_back)
+        c = _as_float(other)
+        return Value._result(self.data - c, (self,), _constant_op("-", c), Value._pass_back)
 
     @staticmethod
     def _sub_back(out: "Value", g: float) -> None:
@@ -189,8 +229,11 @@ class Value(Node):
         b.grad -= g
 
     def __truediv__(self, other: Union["Value", Number]) -> "Value":
-        b = other if isinstance(other, Value) else Value(other)
-        return Value._result(_div(self.data, b.data), (self, b), "/", Value._div_back)
+        if isinstance(other, Value):
+            return Value._result(_div(self.data, other.data), (self, other), "/", Value._div_back)
+        c = _as_float(other)
+        op, backward = _divide_rule(c)
+        return Value._result(_div(self.data, c), (self,), op, backward)
 
     @staticmethod
     def _div_back(out: "Value", g: float) -> None:
@@ -234,16 +277,23 @@ class Value(Node):
             p.grad += g
 
     def __radd__(self, other: Number) -> "Value":
-        return Value(other) + self
+        return self + other  # c + a == a + c, to the last bit
 
     def __rmul__(self, other: Number) -> "Value":
-        return Value(other) * self
+        return self * other
 
     def __rsub__(self, other: Number) -> "Value":
-        return Value(other) - self
+        c = _as_float(other)
+        return Value._result(c - self.data, (self,), f"{c:g}-", Value._neg_back)  # d(c - a)/da = -1
 
     def __rtruediv__(self, other: Number) -> "Value":
-        return Value(other) / self
+        c = _as_float(other)
+        return Value._result(_div(c, self.data), (self,), f"{c:g}/", Value._reciprocal_back)
+
+    @staticmethod
+    def _reciprocal_back(out: "Value", g: float) -> None:
+        a = out._parents[0]
+        a.grad -= g * _div(out.data, a.data)  # d(c/a)/da = -c/a^2 = -(c/a)/a
 
     def __rpow__(self, other: Number) -> "Value":
         return Value(other) ** self
