@@ -1,6 +1,6 @@
 """Command line: `python -m tinygrad_edu graph [--out DIR]` renders the example pictures of compute graphs.
 
-The examples (see DESCRIPTIONS) go from a 4-node expression to a 6,000-node scalar MLP and a deep Tensor MLP;
+The examples (see DESCRIPTIONS) go from a 4-node expression to a 4,000-node scalar MLP and a deep Tensor MLP;
 each builder below is a few lines you can copy into a notebook.
 """
 
@@ -26,7 +26,7 @@ from .viz import GraphvizNotFoundError, backprop_trace, draw_graph, format_trace
 DESCRIPTIONS = {
     "expression": "L = (a*b + c) * f: data, gradients, and the step at which backward() visits each op",
     "neuron": "one tanh neuron, edges coloured by gradient size; the dashed edge: w2 gets no gradient (x2 = 0)",
-    "scalar_mlp_forward": "a micrograd MLP(2, [8, 8, 1]) on 32 points, one box per neuron (6,000+ nodes collapsed)",
+    "scalar_mlp_forward": "a micrograd MLP(2, [8, 8, 1]) on 32 points, one box per neuron (4,000+ nodes collapsed)",
     "scalar_mlp_backward": "the same after backward(): edge colour and width show the gradient between neurons",
     "tensor_mlp": "a deep sigmoid MLP of Tensors: the gradient fades from red to blue towards the first layer",
     "grad_norms": "per-layer gradient norms while that MLP trains: the first layer starts ~1000x below the last",
