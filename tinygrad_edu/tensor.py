@@ -195,11 +195,14 @@ class Tensor(Node):
     def _binary(self, other: Any, op: str, fn: Callable, backward: Callable) -> "Tensor":
         b = self._lift(other)
         try:
-            np.broadcast_shapes(self.shape, b.shape)
+            with np.errstate(all="ignore"):
+                data = fn(self.data, b.data)
         except ValueError:
-            raise ValueError(f"'{op}': shapes {self.shape} and {b.shape} cannot be broadcast together") from None
-        with np.errstate(all="ignore"):
-            data = fn(self.data, b.data)
+            try:  # numpy's ValueError here is almost always a shape clash: name both shapes
+                np.broadcast_shapes(self.shape, b.shape)
+            except ValueError:
+                raise ValueError(f"'{op}': shapes {self.shape} and {b.shape} cannot be broadcast together") from None
+            raise
         return Tensor._result(data, (self, b), op, backward)
 
     def __add__(self, other: Any) -> "Tensor":

@@ -203,7 +203,26 @@ def nll_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
         raise ValueError(f"nll_loss expects log-probabilities of shape (batch, classes), got shape {input.shape}")
     labels = _labels(target)
     _check_labels("nll_loss", labels, input.shape[0], input.shape[1])
-    return _reduce(-input[np.arange(len(labels)), labels], reduction)
+    return _nll(input, labels, reduction)
+
+
+def _nll(logp: Tensor, labels: np.ndarray, reduction: str) -> Tensor:
+    """-logp[i, y_i] (reduced) as one op. Its chain rule: each sample's gradient goes to its label's column only,
+    -g (divided by N for the mean); the other columns get 0."""
+    rows = np.arange(len(labels))
+    picked = -logp.data[rows, labels]
+    n = len(labels)
+    if reduction == "mean":
+        data = picked.mean(dtype=logp.dtype) if n else np.asarray(np.nan, dtype=logp.dtype)
+    else:
+        data = picked.sum(dtype=logp.dtype) if reduction == "sum" else picked
+
+    def _nll_back(out: Tensor, g: np.ndarray) -> None:
+        grad = np.zeros_like(out._parents[0].data)
+        grad[rows, labels] = -g / n if reduction == "mean" else -g
+        out._parents[0]._accumulate(grad)
+
+    return Tensor._result(np.asarray(data), (logp,), f"nll_loss({reduction})", _nll_back)
 
 
 def cross_entropy(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
@@ -217,7 +236,7 @@ def cross_entropy(input: Tensor, target: Any, reduction: str = "mean") -> Tensor
         raise ValueError(f"cross_entropy expects logits of shape (batch, classes), got shape {input.shape}")
     labels = _labels(target)
     _check_labels("cross_entropy", labels, input.shape[0], input.shape[1])
-    return nll_loss(input.log_softmax(axis=1), labels, reduction)
+    return _nll(input.log_softmax(axis=1), labels, reduction)
 
 
 def hinge_loss(scores: Union[Tensor, Sequence[Value]], target: Any, reduction: str = "mean") -> ScalarOrTensor:
