@@ -231,3 +231,34 @@ def test_cross_entropy_gradient_is_softmax_minus_one_hot(logits, data):
     assert np.isfinite(loss.item())
     assert loss.item() == pytest.approx(-log_probs[np.arange(n), labels].mean(), rel=1e-5, abs=1e-5)
     np.testing.assert_allclose(x.grad, (probs - np.eye(c)[labels]) / n, atol=1e-5)
+
+
+@pytest.mark.parametrize("x_shape", [(5, 3), (2, 4, 3), (3,)])
+@pytest.mark.parametrize("with_bias", [True, False])
+def test_linear_op_gradients(x_shape, with_bias):
+    rng = np.random.default_rng(1)
+    x = Tensor(rng.standard_normal(x_shape), requires_grad=True)
+    w = Tensor(rng.standard_normal((2, 3)), requires_grad=True)
+    b = Tensor(rng.standard_normal(2), requires_grad=True) if with_bias else None
+    if with_bias:
+        assert gradcheck(lambda x, w, b: F.linear(x, w, b), x, w, b)
+    else:
+        assert gradcheck(lambda x, w: F.linear(x, w), x, w)
+    expected = x.data @ w.data.T + (b.data if with_bias else 0)
+    assert np.allclose(F.linear(x, w, b).data, expected, atol=1e-6)
+
+
+def test_linear_op_matches_torch(torch):
+    rng = np.random.default_rng(2)
+    x, w, b = rng.standard_normal((4, 3)), rng.standard_normal((2, 3)), rng.standard_normal(2)
+    ours = [Tensor(a, requires_grad=True, dtype=np.float64) for a in (x, w, b)]
+    theirs = [torch.tensor(a, requires_grad=True) for a in (x, w, b)]
+    (F.linear(*ours) ** 2).sum().backward()
+    (torch.nn.functional.linear(*theirs) ** 2).sum().backward()
+    for o, t in zip(ours, theirs):
+        assert np.allclose(o.grad, t.grad.numpy(), atol=1e-12)
+
+
+def test_linear_op_names_both_shapes():
+    with pytest.raises(ValueError, match=r"\(4, 5\).*\(2, 3\)"):
+        F.linear(Tensor(np.ones((4, 5))), Tensor(np.ones((2, 3))))

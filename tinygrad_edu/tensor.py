@@ -355,7 +355,10 @@ class Tensor(Node):
 
     @staticmethod
     def _relu_back(out: "Tensor", g: np.ndarray) -> None:
-        out._parents[0]._accumulate(np.where(out.data <= 0, 0, g))  # g where a > 0 (or NaN, as PyTorch), else 0
+        # g where a > 0 (or NaN, as PyTorch), else 0. A multiply by the mask is much faster than np.where, but
+        # would turn an infinite g into nan (inf * 0) where PyTorch gives 0: that rare case takes np.where.
+        passes = ~(out.data <= 0)
+        out._parents[0]._accumulate(g * passes if np.isfinite(g).all() else np.where(passes, g, 0))
 
     def abs(self) -> "Tensor":
         return self._unary(np.abs, "abs", Tensor._abs_back)

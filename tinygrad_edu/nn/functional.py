@@ -8,7 +8,7 @@ where composing ops would lose precision or give a wrong gradient at a kink.
 
 from __future__ import annotations
 
-from typing import Any, List, Sequence, Union
+from typing import Any, List, Optional, Sequence, Union
 
 import numpy as np
 
@@ -41,6 +41,32 @@ def softmax(x: Tensor, dim: int = -1) -> Tensor:
 
 def log_softmax(x: Tensor, dim: int = -1) -> Tensor:
     return x.log_softmax(axis=dim)
+
+
+def linear(x: Tensor, weight: Tensor, bias: Optional[Tensor] = None) -> Tensor:
+    """x @ weight.T + bias, the layer of the lesson, as one op (PyTorch's `F.linear`): weight is (out, in).
+
+    Its chain rule is the lesson's `Linear.backward`: dx = g @ W, dW = g^T @ x, db = sum of g over the batch.
+    """
+    if x.ndim == 0 or x.shape[-1] != weight.shape[1]:
+        raise ValueError(f"linear: input of shape {x.shape} does not fit weight of shape {weight.shape} "
+                         f"(its last axis must be {weight.shape[1]})")
+    data = x.data @ weight.data.T
+    if bias is not None:
+        data += bias.data  # in place: `data` is a fresh array
+    parents = (x, weight) if bias is None else (x, weight, bias)
+
+    def _linear_back(out: Tensor, g: np.ndarray) -> None:
+        x, w = out._parents[0], out._parents[1]
+        if x.requires_grad:
+            x._accumulate(g @ w.data)
+        g2 = g.reshape(-1, g.shape[-1])  # any leading (batch) axes count as more rows
+        if w.requires_grad:
+            w._accumulate(g2.T @ x.data.reshape(-1, x.shape[-1]))
+        if bias is not None and bias.requires_grad:
+            out._parents[2]._accumulate(g2.sum(axis=0))
+
+    return Tensor._result(data, parents, "linear", _linear_back)
 
 
 def softplus(x: Tensor) -> Tensor:

@@ -38,8 +38,7 @@ class Linear(Module):
                 f"Linear({self.in_features}, {self.out_features}) expects inputs whose last axis has "
                 f"{self.in_features} features, got shape {x.shape}"
             )
-        out = x @ self.weight.T
-        return out + self.bias if self.bias is not None else out
+        return F.linear(x, self.weight, self.bias)
 
     def extra_repr(self) -> str:
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
