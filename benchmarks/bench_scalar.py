@@ -77,18 +77,14 @@ class MoonsRun:
                 moons_step(self.model, self.params, self.make_inputs, self.labels, lr))))
 
 
-def take_turns(runs: Sequence[Tuple[MoonsRun, int]]) -> None:
-    """Step every run its number of times, taking turns, so that a change in the machine's load hits all alike.
-
-    A full collection before each step keeps one run's garbage (micrograd's graphs are reference cycles) from being
-    collected, and timed, in another run's step. It also makes micrograd's gc-on steps cheaper than in its own
-    training loop, where the garbage of earlier steps piles up between collections.
-    """
-    for k in range(max(n for _, n in runs)):
-        for run, n in runs:
-            if k < n:
-                gc.collect()
-                run.step()
+def run_loops(runs: Sequence[Tuple[MoonsRun, int]]) -> None:
+    """Each run takes its steps back to back, as in its own training loop, so each engine pays for its own garbage
+    as it does in real use (micrograd's graphs are reference cycles that pile up until the collector runs). A full
+    collection before each loop (not timed) keeps one engine's garbage out of another's timing."""
+    for run, n in runs:
+        gc.collect()
+        for _ in range(n):
+            run.step()
 
 
 def bench_moons(micrograd: Optional[ModuleType], steps: int, reference_steps: int,
@@ -120,7 +116,7 @@ def bench_moons(micrograd: Optional[ModuleType], steps: int, reference_steps: in
         ref = MoonsRun(micrograd_model(), micrograd_inputs, labels, True)
         ref_off = MoonsRun(micrograd_model(), micrograd_inputs, labels, False)
         runs += [(ref_off, steps), (ref, reference_steps)]
-    take_turns(runs)
+    run_loops(runs)
 
     ours_t, ours_off_t = statistics.median(ours.times), statistics.median(ours_off.times)
     ours_cell = f"{seconds(ours_t)}/step (gc off: {seconds(ours_off_t)})"
