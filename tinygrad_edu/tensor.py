@@ -23,7 +23,8 @@ def _to_array(data: Any, dtype: Any = None) -> np.ndarray:
     if isinstance(data, Tensor):
         data = data.data
     try:
-        arr = np.asarray(data, dtype=dtype)
+        with np.errstate(over="ignore"):  # a float64 too big for the dtype becomes inf, as in PyTorch
+            arr = np.asarray(data, dtype=dtype)
     except (ValueError, TypeError) as e:
         raise TypeError(f"Tensor needs numbers in a rectangular array; could not convert {type(data).__name__}: {e}") from None
     if arr.dtype.kind not in "biuf":
@@ -32,7 +33,8 @@ def _to_array(data: Any, dtype: Any = None) -> np.ndarray:
             f"(first element: {arr.flat[0]!r})" if arr.size else f"Tensor needs numeric data; got dtype {arr.dtype}"
         )
     if dtype is None and arr.dtype.kind == "f" and arr.dtype != np.float32:
-        arr = arr.astype(np.float32)
+        with np.errstate(over="ignore"):
+            arr = arr.astype(np.float32)
     return arr
 
 
@@ -370,7 +372,8 @@ class Tensor(Node):
     def _abs_back(out: "Tensor", g: np.ndarray) -> None:
         a = out._parents[0]
         sign = (a.data > 0).astype(g.dtype) - (a.data < 0)  # +1, -1, or 0 at 0 and at NaN (as PyTorch)
-        a._accumulate(g * sign)
+        with np.errstate(invalid="ignore"):
+            a._accumulate(g * sign)
 
     # ------------------------------------------------------------------------------------------- softmax family
 
