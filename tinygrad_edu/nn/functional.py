@@ -8,7 +8,7 @@ where composing ops would lose precision or give a wrong gradient at a kink.
 
 from __future__ import annotations
 
-from typing import Any, List, Optional, Sequence, Union
+from typing import Any, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -223,13 +223,19 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Any, reduction: str 
 
 def nll_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
     """Negative log likelihood: -input[i, y_i] for log-probabilities `input` (N, C) and integer labels y (N,)."""
+    input, labels = _scores_and_labels("nll_loss", "log-probabilities", input, target, reduction)
+    return _nll(input, labels, reduction)
+
+
+def _scores_and_labels(name: str, what: str, input: Any, target: Any, reduction: str) -> Tuple[Tensor, np.ndarray]:
+    """The checks shared by the classification losses: (batch, classes) scores and one valid label per row."""
     _check_reduction(reduction)
     input = as_tensor(input)
     if input.ndim != 2:
-        raise ValueError(f"nll_loss expects log-probabilities of shape (batch, classes), got shape {input.shape}")
+        raise ValueError(f"{name} expects {what} of shape (batch, classes), got shape {input.shape}")
     labels = _labels(target)
-    _check_labels("nll_loss", labels, input.shape[0], input.shape[1])
-    return _nll(input, labels, reduction)
+    _check_labels(name, labels, input.shape[0], input.shape[1])
+    return input, labels
 
 
 def _nll(logp: Tensor, labels: np.ndarray, reduction: str) -> Tensor:
@@ -256,12 +262,7 @@ def cross_entropy(input: Tensor, target: Any, reduction: str = "mean") -> Tensor
 
     Goes through log_softmax (never log(softmax)), so logits of +-1e4 give exact, finite losses.
     """
-    _check_reduction(reduction)
-    input = as_tensor(input)
-    if input.ndim != 2:
-        raise ValueError(f"cross_entropy expects logits of shape (batch, classes), got shape {input.shape}")
-    labels = _labels(target)
-    _check_labels("cross_entropy", labels, input.shape[0], input.shape[1])
+    input, labels = _scores_and_labels("cross_entropy", "logits", input, target, reduction)
     return _nll(input.log_softmax(axis=1), labels, reduction)
 
 
