@@ -181,3 +181,23 @@ def run_program(steps: Sequence[Step], leaves: Sequence[Any]) -> List[Any]:
 def kink_inputs(steps: Sequence[Step], nodes: Sequence[Any]) -> List[float]:
     """The numbers that went into relu and abs when the program ran."""
     return [np.asarray(nodes[i].data).item() for name, i, _ in steps if name in KINKED_STEPS]
+
+
+# Ops written once for Value and Tensor alike, with the domain each input is drawn from.
+NUMBER_OPERAND_OPS = {
+    "radd": (lambda a: 2.5 + a, floats(-5, 5)),
+    "rsub": (lambda a: 2.5 - a, floats(-5, 5)),
+    "rmul": (lambda a: 2.5 * a, floats(-5, 5)),
+    "rtruediv": (lambda a: 2.5 / a, away_from_zero(0.1, 5)),
+    "rpow": (lambda a: 2.5 ** a, floats(-5, 5)),
+    "add number": (lambda a: a + 2.5, floats(-5, 5)),
+    "sub number": (lambda a: a - 2.5, floats(-5, 5)),
+    "mul number": (lambda a: a * 2.5, floats(-5, 5)),
+    "div number": (lambda a: a / 2.5, floats(-5, 5)),
+}
+ARITHMETIC_OPS = {
+    "+": (lambda a, b: a + b, floats(-5, 5), floats(-5, 5)),
+    "-": (lambda a, b: a - b, floats(-5, 5), floats(-5, 5)),
+    "*": (lambda a, b: a * b, floats(-5, 5), floats(-5, 5)),
+    "/": (lambda a, b: a / b, floats(-5, 5), away_from_zero(0.1, 5)),
+}

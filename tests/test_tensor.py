@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from tinygrad_edu import Tensor, gradcheck
 from tinygrad_edu.tensor import unbroadcast
-from tests.strategies import (assert_close, away_from_zero, axes, broadcast_pairs, compare_with_torch, float64_arrays,
+from tests.strategies import (ARITHMETIC_OPS, NUMBER_OPERAND_OPS, assert_close, away_from_zero, axes, broadcast_pairs, compare_with_torch, float64_arrays,
                               floats, shapes, uses_torch)
 
 
@@ -34,21 +34,10 @@ UNARY_OPS = {
     "** -1": (lambda a: a ** -1, away_from_zero(0.1, 3)),
     "** 0.5": (lambda a: a ** 0.5, floats(0.1, 3)),
     "** -1.5": (lambda a: a ** -1.5, floats(0.1, 3)),
-    "radd": (lambda a: 2.5 + a, floats(-5, 5)),
-    "rsub": (lambda a: 2.5 - a, floats(-5, 5)),
-    "rmul": (lambda a: 2.5 * a, floats(-5, 5)),
-    "rtruediv": (lambda a: 2.5 / a, away_from_zero(0.1, 5)),
-    "rpow": (lambda a: 2.5 ** a, floats(-5, 5)),
-    "add number": (lambda a: a + 2.5, floats(-5, 5)),
-    "sub number": (lambda a: a - 2.5, floats(-5, 5)),
-    "mul number": (lambda a: a * 2.5, floats(-5, 5)),
-    "div number": (lambda a: a / 2.5, floats(-5, 5)),
+    **NUMBER_OPERAND_OPS,
 }
 BINARY_OPS = {
-    "+": (lambda a, b: a + b, floats(-5, 5), floats(-5, 5)),
-    "-": (lambda a, b: a - b, floats(-5, 5), floats(-5, 5)),
-    "*": (lambda a, b: a * b, floats(-5, 5), floats(-5, 5)),
-    "/": (lambda a, b: a / b, floats(-5, 5), away_from_zero(0.1, 5)),
+    **ARITHMETIC_OPS,
     "**": (lambda a, b: a ** b, floats(0.1, 3), floats(-3, 3)),
 }
 # The named broadcasting cases, on top of the shapes hypothesis draws.

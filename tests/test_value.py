@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tinygrad_edu import Value, gradcheck
-from tests.strategies import assert_close, away_from_zero, compare_with_torch, floats, uses_torch
+from tests.strategies import ARITHMETIC_OPS, NUMBER_OPERAND_OPS, assert_close, away_from_zero, compare_with_torch, floats, uses_torch
 
 # Each op: a function written once for both engines, and a strategy per input inside the op's domain.
 UNARY_OPS = {
@@ -20,21 +20,10 @@ UNARY_OPS = {
     "relu": (lambda a: a.relu(), away_from_zero(1e-2, 5)),
     "abs": (lambda a: a.abs(), away_from_zero(1e-2, 5)),
     "abs()": (lambda a: abs(a), away_from_zero(1e-2, 5)),
-    "radd": (lambda a: 2.5 + a, floats(-5, 5)),
-    "rsub": (lambda a: 2.5 - a, floats(-5, 5)),
-    "rmul": (lambda a: 2.5 * a, floats(-5, 5)),
-    "rtruediv": (lambda a: 2.5 / a, away_from_zero(0.1, 5)),
-    "rpow": (lambda a: 2.5 ** a, floats(-5, 5)),
-    "add number": (lambda a: a + 2.5, floats(-5, 5)),
-    "sub number": (lambda a: a - 2.5, floats(-5, 5)),
-    "mul number": (lambda a: a * 2.5, floats(-5, 5)),
-    "div number": (lambda a: a / 2.5, floats(-5, 5)),
+    **NUMBER_OPERAND_OPS,
 }
 BINARY_OPS = {
-    "+": (lambda a, b: a + b, floats(-5, 5), floats(-5, 5)),
-    "-": (lambda a, b: a - b, floats(-5, 5), floats(-5, 5)),
-    "*": (lambda a, b: a * b, floats(-5, 5), floats(-5, 5)),
-    "/": (lambda a, b: a / b, floats(-5, 5), away_from_zero(0.1, 5)),
+    **ARITHMETIC_OPS,
     "** Value": (lambda a, b: a ** b, floats(0.1, 3), floats(-3, 3)),
 }
 # Number exponents: integer powers of any nonzero base, fractional powers of positive bases.

@@ -24,7 +24,7 @@ import linecache
 import math
 import os
 import sys
-from typing import Any, Iterator, List, Tuple
+from typing import Any, ContextManager, Iterator, List, Tuple
 
 
 class _GradMode:
@@ -79,6 +79,11 @@ class Node:
     def backward(self, grad: Any = None) -> None:
         """Backpropagate from this node: fill `.grad` of every node it depends on (see `backward`)."""
         backward(self, self._seed_grad(grad))
+
+    def _quiet_numerics(self) -> ContextManager[Any]:
+        """Where chain rules run: Tensor silences numpy's overflow warnings (inf and nan are results, as in
+        PyTorch); Value's float arithmetic needs nothing."""
+        return contextlib.nullcontext()
 
     def _seed_grad(self, grad: Any) -> Any:  # pragma: no cover - defined by Value and Tensor
         raise NotImplementedError
@@ -137,7 +142,8 @@ def backward(root: Node, seed: Any) -> None:
     collector_was_on = gc.isenabled()
     gc.disable()
     try:
-        _walk(root, seed)
+        with root._quiet_numerics():
+            _walk(root, seed)
     finally:
         if collector_was_on:
             gc.enable()

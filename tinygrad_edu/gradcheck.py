@@ -90,10 +90,16 @@ def _check_entries(fn: Callable[..., Node], xs: Sequence[Any], weights: List[np.
             minus = _number(_scalar(fn(*xs), weights))
             put(idx, original)
         numeric = (plus - minus) / (2 * eps)
+        # Rounding in plus - minus: an output of size |f| is only known to about |f| * 2^-52, so the difference
+        # quotient cannot be trusted closer than that divided by eps (it matters when one entry barely moves a
+        # large output).
+        rounding = 8 * np.finfo(np.float64).eps * max(abs(plus), abs(minus)) / eps
         exact = float(np.asarray(analytic)[idx]) if idx != () else float(analytic)
-        if not (abs(exact - numeric) <= atol + rtol * abs(numeric)) and not (np.isnan(exact) and np.isnan(numeric)):
+        tolerance = atol + rtol * abs(numeric) + rounding
+        if not (abs(exact - numeric) <= tolerance) and not (np.isnan(exact) and np.isnan(numeric)):
             where = f"input {position}" + (f" at index {idx}" if idx != () else "")
             raise GradcheckError(
                 f"gradcheck failed for {where}: backward() gives {exact!r}, central differences give {numeric!r} "
-                f"(|difference| {abs(exact - numeric):.3g} > atol {atol:g} + rtol {rtol:g} * |numeric|)"
+                f"(|difference| {abs(exact - numeric):.3g} > atol {atol:g} + rtol {rtol:g} * |numeric| "
+                f"+ rounding {rounding:.2g})"
             )

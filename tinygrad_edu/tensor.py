@@ -116,6 +116,9 @@ class Tensor(Node):
     def _zero_like_grad(self) -> None:
         return None
 
+    def _quiet_numerics(self) -> np.errstate:
+        return np.errstate(all="ignore")
+
     def _lift(self, other: Any) -> "Tensor":
         """A constant operand as a Tensor; Python numbers take this tensor's float dtype (no float64 upcast)."""
         if isinstance(other, Tensor):
@@ -450,7 +453,8 @@ class Tensor(Node):
 
         def _mean_back(out: "Tensor", g: np.ndarray) -> None:
             g = g if keepdims or axis is None else np.expand_dims(g, axis)
-            out._parents[0]._accumulate(np.broadcast_to(g / count, shape))  # each input weighs 1/count
+            with np.errstate(all="ignore"):  # the mean of nothing has count 0; no warning for its empty gradient
+                out._parents[0]._accumulate(np.broadcast_to(g / count, shape))  # each input weighs 1/count
 
         return Tensor._result(data, (self,), "mean", _mean_back)
 
@@ -466,7 +470,8 @@ class Tensor(Node):
             a = out._parents[0]
             g = g if keepdims or axis is None else np.expand_dims(g, axis)
             mask = a.data == m
-            a._accumulate(mask * (g / mask.sum(axis=axis, keepdims=True)))
+            with np.errstate(all="ignore"):  # a NaN maximum equals no entry, so count 0: computed as PyTorch does
+                a._accumulate(mask * (g / mask.sum(axis=axis, keepdims=True)))
 
         data = m if keepdims else (m.reshape(()) if axis is None else np.squeeze(m, axis=axis))
         return Tensor._result(np.asarray(data), (self,), "max", _max_back)
