@@ -262,3 +262,8 @@ def test_linear_op_matches_torch(torch):
 def test_linear_op_names_both_shapes():
     with pytest.raises(ValueError, match=r"\(4, 5\).*\(2, 3\)"):
         F.linear(Tensor(np.ones((4, 5))), Tensor(np.ones((2, 3))))
+
+
+def test_linear_refuses_integer_input_with_advice():
+    with pytest.raises(TypeError, match="int64.*float32"):
+        nn.Linear(2, 3)(Tensor([[1, 2]]))

@@ -48,6 +48,9 @@ def linear(x: Tensor, weight: Tensor, bias: Optional[Tensor] = None) -> Tensor:
 
     Its chain rule is the lesson's `Linear.backward`: dx = g @ W, dW = g^T @ x, db = sum of g over the batch.
     """
+    if x.dtype.kind != "f":
+        raise TypeError(f"linear: the input has dtype {x.dtype} but the weight is {weight.dtype}; convert the "
+                        f"input first, e.g. Tensor(x, dtype=np.float32) (pixel values: also divide by 255)")
     if x.ndim == 0 or x.shape[-1] != weight.shape[1]:
         raise ValueError(f"linear: input of shape {x.shape} does not fit weight of shape {weight.shape} "
                          f"(its last axis must be {weight.shape[1]})")
