@@ -117,6 +117,7 @@ class Tensor(Node):
         return None
 
     def _quiet_numerics(self) -> np.errstate:
+        """Chain rules run inside this: inf and nan are results (as in PyTorch), not numpy warnings."""
         return np.errstate(all="ignore")
 
     def _lift(self, other: Any) -> "Tensor":
@@ -246,11 +247,10 @@ class Tensor(Node):
     @staticmethod
     def _div_back(out: "Tensor", g: np.ndarray) -> None:
         a, b = out._parents
-        with np.errstate(all="ignore"):
-            if a.requires_grad:
-                a._accumulate(unbroadcast(g / b.data, a.shape))
-            if b.requires_grad:
-                b._accumulate(unbroadcast(-g * (out.data / b.data), b.shape))  # d(a/b)/db = -(a/b)/b
+        if a.requires_grad:
+            a._accumulate(unbroadcast(g / b.data, a.shape))
+        if b.requires_grad:
+            b._accumulate(unbroadcast(-g * (out.data / b.data), b.shape))  # d(a/b)/db = -(a/b)/b
 
     def __pow__(self, other: Any) -> "Tensor":
         if isinstance(other, (int, float)):
@@ -267,8 +267,7 @@ class Tensor(Node):
                 if p == 0:  # a^0 = 1 everywhere, so the gradient is 0, even at a = 0 (as PyTorch)
                     a._accumulate(np.zeros_like(g))
                     return
-                with np.errstate(all="ignore"):
-                    a._accumulate(g * (p * a.data ** (p - 1)))  # d(a^p)/da = p a^(p-1)
+                a._accumulate(g * (p * a.data ** (p - 1)))  # d(a^p)/da = p a^(p-1)
 
             with np.errstate(all="ignore"):
                 data = self.data ** p
@@ -279,13 +278,12 @@ class Tensor(Node):
     def _pow_tensor_back(out: "Tensor", g: np.ndarray) -> None:
         """d(a^b)/da = b a^(b-1); d(a^b)/db = a^b log(a), taken as 0 where a == 0 and b >= 0 (as PyTorch)."""
         a, b = out._parents
-        with np.errstate(all="ignore"):
-            if a.requires_grad:  # 0 where b == 0: a^0 = 1 is flat, even at a = 0 (as PyTorch)
-                ga = np.where(b.data == 0, 0, g * (b.data * a.data ** (b.data - 1)))
-                a._accumulate(unbroadcast(ga.astype(out.dtype, copy=False), a.shape))
-            if b.requires_grad:
-                gb = g * np.where((a.data == 0) & (b.data >= 0), 0, out.data * np.log(a.data))
-                b._accumulate(unbroadcast(gb.astype(out.dtype), b.shape))
+        if a.requires_grad:  # 0 where b == 0: a^0 = 1 is flat, even at a = 0 (as PyTorch)
+            ga = np.where(b.data == 0, 0, g * (b.data * a.data ** (b.data - 1)))
+            a._accumulate(unbroadcast(ga.astype(out.dtype, copy=False), a.shape))
+        if b.requires_grad:
+            gb = g * np.where((a.data == 0) & (b.data >= 0), 0, out.data * np.log(a.data))
+            b._accumulate(unbroadcast(gb.astype(out.dtype), b.shape))
 
     def __radd__(self, other: Any) -> "Tensor":
         return self._lift(other) + self
@@ -329,16 +327,14 @@ class Tensor(Node):
     @staticmethod
     def _log_back(out: "Tensor", g: np.ndarray) -> None:
         a = out._parents[0]
-        with np.errstate(all="ignore"):
-            a._accumulate(g / a.data)  # d(log a)/da = 1/a
+        a._accumulate(g / a.data)  # d(log a)/da = 1/a
 
     def sqrt(self) -> "Tensor":
         return self._unary(np.sqrt, "sqrt", Tensor._sqrt_back)
 
     @staticmethod
     def _sqrt_back(out: "Tensor", g: np.ndarray) -> None:
-        with np.errstate(all="ignore"):
-            out._parents[0]._accumulate(g / (2 * out.data))  # d(sqrt a)/da = 1 / (2 sqrt a): inf at 0
+        out._parents[0]._accumulate(g / (2 * out.data))  # d(sqrt a)/da = 1 / (2 sqrt a): inf at 0
 
     def tanh(self) -> "Tensor":
         return self._unary(np.tanh, "tanh", Tensor._tanh_back)
@@ -375,8 +371,7 @@ class Tensor(Node):
     def _abs_back(out: "Tensor", g: np.ndarray) -> None:
         a = out._parents[0]
         sign = (a.data > 0).astype(g.dtype) - (a.data < 0)  # +1, -1, or 0 at 0 and at NaN (as PyTorch)
-        with np.errstate(invalid="ignore"):
-            a._accumulate(g * sign)
+        a._accumulate(g * sign)
 
     # ------------------------------------------------------------------------------------------- softmax family
 
@@ -453,8 +448,7 @@ class Tensor(Node):
 
         def _mean_back(out: "Tensor", g: np.ndarray) -> None:
             g = g if keepdims or axis is None else np.expand_dims(g, axis)
-            with np.errstate(all="ignore"):  # the mean of nothing has count 0; no warning for its empty gradient
-                out._parents[0]._accumulate(np.broadcast_to(g / count, shape))  # each input weighs 1/count
+            out._parents[0]._accumulate(np.broadcast_to(g / count, shape))  # each input weighs 1/count
 
         return Tensor._result(data, (self,), "mean", _mean_back)
 
@@ -470,8 +464,7 @@ class Tensor(Node):
             a = out._parents[0]
             g = g if keepdims or axis is None else np.expand_dims(g, axis)
             mask = a.data == m
-            with np.errstate(all="ignore"):  # a NaN maximum equals no entry, so count 0: computed as PyTorch does
-                a._accumulate(mask * (g / mask.sum(axis=axis, keepdims=True)))
+            a._accumulate(mask * (g / mask.sum(axis=axis, keepdims=True)))  # NaN max: count 0, as PyTorch
 
         data = m if keepdims else (m.reshape(()) if axis is None else np.squeeze(m, axis=axis))
         return Tensor._result(np.asarray(data), (self,), "max", _max_back)

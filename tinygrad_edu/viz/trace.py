@@ -67,7 +67,8 @@ def replay_backward(node: Node, grad: Any) -> List[Any]:
     twins = tuple(_stand_in(p) for p in node._parents)
     out = _stand_in(node)
     out._parents = twins
-    node._backward(out, grad)
+    with node._quiet_numerics():  # as in backward(): inf and nan are results, not warnings
+        node._backward(out, grad)
     return [twin.grad for twin in twins]
 
 
