@@ -11,6 +11,7 @@ import math
 import random
 import statistics
 import sys
+from array import array
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any, Callable, List, Optional, Sequence, Tuple
@@ -150,16 +151,22 @@ class GraphPlan:
     nodes, which a tree of adds sums into the root; its other operand is any earlier node, so the graph is deep
     (about n / window) but not a chain. Every value stays in [-1, 1]: an add whose sum would leave it becomes a
     multiply. `values` holds what each node must compute.
+
+    The plan lives in `array`s, not lists: an array holds raw numbers, which Python's garbage collector does not
+    visit, while it would visit every entry of a list of 10^6 in every full collection during the timed build,
+    slowing every engine with the benchmark's own bookkeeping. A user's program holds its graph, not a plan of it.
     """
 
     leaves: List[float]
-    steps: List[Tuple[int, int, int]]
+    ops: "array[int]"
+    lhs: "array[int]"
+    rhs: "array[int]"
     window: int
-    values: List[float]
+    values: "array[float]"
 
     @property
     def n_ops(self) -> int:
-        return len(self.steps) + self.window - 1
+        return len(self.ops) + self.window - 1
 
 
 def graph_plan(n_ops: int, seed: int = 0) -> GraphPlan:
@@ -167,23 +174,25 @@ def graph_plan(n_ops: int, seed: int = 0) -> GraphPlan:
     rng = random.Random(seed)
     window = max(8, n_ops // 100)
     leaves = [rng.uniform(-1, 1) for _ in range(window)]
-    values = list(leaves)
-    steps = []
+    values = array("d", leaves)
+    ops, lhs, rhs = array("b"), array("q"), array("q")
     for k in range(window, n_ops + 1):
         i, j, op = k - window, rng.randrange(k), rng.randrange(4)
         a, b = values[i], values[j]
         if op == ADD and abs(a + b) > 1.0:
             op = MUL
         values.append(a + b if op == ADD else a * b if op == MUL else max(a, 0.0) if op == RELU else a * a)
-        steps.append((op, i, j))
-    return GraphPlan(leaves, steps, window, values)
+        ops.append(op)
+        lhs.append(i)
+        rhs.append(j)
+    return GraphPlan(leaves, ops, lhs, rhs, window, values)
 
 
 def build_graph(plan: GraphPlan, value_cls: type) -> Tuple[Any, List[Any]]:
     """Make the plan's graph with `value_cls` (ours or micrograd's Value); return its root and all nodes."""
     nodes = [value_cls(x) for x in plan.leaves]
     append = nodes.append
-    for op, i, j in plan.steps:
+    for op, i, j in zip(plan.ops, plan.lhs, plan.rhs):
         a = nodes[i]
         if op == ADD:
             append(a + nodes[j])
@@ -200,31 +209,81 @@ def build_graph(plan: GraphPlan, value_cls: type) -> Tuple[Any, List[Any]]:
     return level[0], nodes
 
 
+class BareNode:
+    """The least a graph of Python objects can be: one object per op that holds its number and its inputs, with no
+    gradient, no op name and no chain rule. Building a plan with it measures what Python itself costs per op
+    (allocating the object, and the garbage collector scanning it): a floor under every engine, ours and
+    micrograd's alike, that gives each node of the graph its own Python object."""
+
+    __slots__ = ("data", "a", "b")
+
+    def __init__(self, data: float, a: Optional["BareNode"] = None, b: Optional["BareNode"] = None) -> None:
+        self.data, self.a, self.b = data, a, b
+
+    def __add__(self, other: "BareNode") -> "BareNode":
+        return BareNode(self.data + other.data, self, other)
+
+    def __mul__(self, other: "BareNode") -> "BareNode":
+        return BareNode(self.data * other.data, self, other)
+
+    def relu(self) -> "BareNode":
+        return BareNode(self.data if self.data > 0.0 else 0.0, self)
+
+    def __pow__(self, p: int) -> "BareNode":
+        return BareNode(self.data ** p, self)
+
+
+def build_seconds(plan: GraphPlan, value_cls: type, gc_on: bool, repeat: int) -> float:
+    """Fastest of `repeat` builds of the plan's graph (forward only), from a collected heap, collector on or off."""
+    best = math.inf
+    for _ in range(repeat):
+        gc.collect()
+        graph: List[Any] = []  # holds the graph until the clock has stopped: freeing it is not building it
+        with gc_state(gc_on):
+            best = min(best, timed(lambda: graph.extend(build_graph(plan, value_cls))))
+        del graph
+    return best
+
+
+@dataclass
+class GraphResult:
+    """What one engine computed on a plan, copied out of its graph (into arrays) so the graph can be freed."""
+
+    root: float
+    values: "array[float]"
+    leaf_grads: "array[float]"
+
+
 def _throughput(plan: GraphPlan, value_classes: Sequence[type],
-                repeat: int) -> List[Tuple[float, float, Any, List[Any]]]:
-    """For each Value class: fastest forward and backward seconds on the plan's graph, and its last graph (to check).
+                repeat: int) -> List[Tuple[float, float, GraphResult]]:
+    """For each Value class: fastest forward and backward seconds on the plan's graph, and what it computed.
 
     The engines take turns, run by run, so that a change in the machine's load hits all alike. Each run starts from
-    a collected heap and does the same work, garbage collection included, so the fastest run is the best estimate.
+    a collected heap holding no engine's graph (another engine's graph alive would make every collection during the
+    build scan it too) and does the same work, garbage collection included, so the fastest run is the best estimate.
     """
     times: List[Tuple[List[float], List[float]]] = [([], []) for _ in value_classes]
-    graphs: List[List[Any]] = [[] for _ in value_classes]
+    results: List[Optional[GraphResult]] = [None for _ in value_classes]
     for _ in range(repeat):
-        for value_cls, (forward, backward), graph in zip(value_classes, times, graphs):
-            graph.clear()
+        for k, (value_cls, (forward, backward)) in enumerate(zip(value_classes, times)):
             gc.collect()
+            graph: List[Any] = []
             forward.append(timed(lambda: graph.extend(build_graph(plan, value_cls))))
-            backward.append(timed(graph[0].backward))
-    return [(min(f), min(b), g[0], g[1]) for (f, b), g in zip(times, graphs)]
+            root, nodes = graph
+            backward.append(timed(root.backward))
+            results[k] = GraphResult(root.data, array("d", (node.data for node in nodes)),
+                                     array("d", (node.grad for node in nodes[:plan.window])))
+            del graph, root, nodes
+    return [(min(f), min(b), result) for (f, b), result in zip(times, results) if result is not None]
 
 
-def _graphs_agree(plan: GraphPlan, root: Any, nodes: List[Any], ref_nodes: List[Any]) -> float:
+def _graphs_agree(plan: GraphPlan, ours: GraphResult, ref: GraphResult) -> float:
     """Largest relative difference between two engines' node values and leaf gradients (and the plan's values)."""
-    worst = abs(root.data - sum(plan.values[-plan.window:])) / max(1.0, abs(root.data))
-    for ours, ref, expected in zip(nodes, ref_nodes, plan.values):
-        worst = max(worst, abs(ours.data - ref.data), abs(ours.data - expected))
-    for ours, ref in zip(nodes[:plan.window], ref_nodes[:plan.window]):
-        worst = max(worst, abs(ours.grad - ref.grad) / max(1.0, abs(ref.grad)))
+    worst = abs(ours.root - sum(plan.values[-plan.window:])) / max(1.0, abs(ours.root))
+    for mine, theirs, expected in zip(ours.values, ref.values, plan.values):
+        worst = max(worst, abs(mine - theirs), abs(mine - expected))
+    for mine, theirs in zip(ours.leaf_grads, ref.leaf_grads):
+        worst = max(worst, abs(mine - theirs) / max(1.0, abs(theirs)))
     return worst
 
 
@@ -237,13 +296,18 @@ def bench_throughput(sizes: Sequence[int], reference_sizes: Sequence[int], micro
         with_reference = micrograd is not None and n in reference_sizes
         classes = [Value, micrograd.engine.Value] if with_reference else [Value]
         results = _throughput(plan, classes, repeat if n <= 10**5 else min(repeat, 3))
-        fwd, bwd, root, nodes = results[0]
-        ours_cell = f"fwd {rate(n / fwd)}, bwd {rate(n / bwd)}"
+        fwd, bwd, ours = results[0]
+        runs = repeat if n <= 10**5 else min(repeat, 3)
+        fwd_off = build_seconds(plan, Value, gc_on=False, repeat=runs)
+        floor, floor_off = (build_seconds(plan, BareNode, on, runs) for on in (True, False))
+        notes.append(f"throughput {n:.0e}: Python's floor, one bare 3-slot object per op (`BareNode`): "
+                     f"{rate(n / floor)} with the collector on, {rate(n / floor_off)} with it off")
+        ours_cell = f"fwd {rate(n / fwd)} (gc off: {rate(n / fwd_off)}), bwd {rate(n / bwd)}"
         target = ">= 1M ops/s fwd and bwd"
         met = n / fwd >= 1e6 and n / bwd >= 1e6
         if with_reference:
-            rfwd, rbwd, _, rnodes = results[1]
-            worst = _graphs_agree(plan, root, nodes, rnodes)
+            rfwd, rbwd, ref = results[1]
+            worst = _graphs_agree(plan, ours, ref)
             notes.append(f"throughput {n:.0e}: values and leaf grads agree with micrograd to {worst:.1e}"
                          f" ({'OK' if worst <= 1e-9 else 'MISMATCH'})")
             met = met and worst <= 1e-9
@@ -251,8 +315,7 @@ def bench_throughput(sizes: Sequence[int], reference_sizes: Sequence[int], micro
             ratio = f"fwd {rfwd / fwd:.1f}x, bwd {rbwd / bwd:.1f}x faster"
         else:
             ref_cell, ratio = "-", "-"
-        del results, root, nodes
-        gc.collect()  # micrograd's graphs are reference cycles: free them now, not during the next benchmark
+        ref_cell += f"; bare object per op: fwd {rate(n / floor)}"
         rows.append(Row(f"scalar graph, random + * relu **2, {n:.0e} ops", ours_cell, ref_cell, ratio, target, met))
     return rows, notes
 

@@ -40,7 +40,7 @@ class Sizes:
 
 
 FULL = Sizes(moons_steps=10, moons_reference_steps=5, graph_sizes=(10**3, 10**4, 10**5, 10**6),
-             graph_reference_sizes=(10**3, 10**4, 10**5), graph_repeat=5, chain_depth=10**6, chain_repeat=3,
+             graph_reference_sizes=(10**3, 10**4, 10**5, 10**6), graph_repeat=5, chain_depth=10**6, chain_repeat=3,
              mnist_images=8000, mnist_epochs=7, memory_epochs=24)
 QUICK = Sizes(moons_steps=2, moons_reference_steps=1, graph_sizes=(10**3, 10**4), graph_reference_sizes=(10**3, 10**4),
               graph_repeat=1, chain_depth=10**4, chain_repeat=1, mnist_images=640, mnist_epochs=2, memory_epochs=4)

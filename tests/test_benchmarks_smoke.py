@@ -5,6 +5,7 @@ No timing is asserted here (times depend on the machine); `make bench` measures.
 
 from __future__ import annotations
 
+import gc
 import math
 import sys
 from pathlib import Path
@@ -43,7 +44,9 @@ def test_graph_plan_stays_bounded_and_our_engine_reproduces_it() -> None:
     assert all(-1.0 <= v <= 1.0 for v in plan.values)
     root, nodes = bench_scalar.build_graph(plan, Value)
     assert len(nodes) == len(plan.values)
-    assert [n.data for n in nodes] == plan.values
+    assert [n.data for n in nodes] == list(plan.values)
+    for part in (plan.ops, plan.lhs, plan.rhs, plan.values):  # raw numbers: a collection does not visit them
+        assert not any(isinstance(x, (int, float)) for x in gc.get_referents(part))
     assert math.isclose(root.data, sum(plan.values[-plan.window:]), rel_tol=1e-12, abs_tol=1e-12)
 
 
