@@ -22,7 +22,7 @@ def value_square_with_wrong_backward(v: Value) -> Value:
     def _back(out, g):
         out._parents[0].grad += g * out._parents[0].data
 
-    return Value._result(v.data ** 2, (v,), "bad_square", _back)
+    return Value._result(v.data ** 2, v, None, "bad_square", _back)
 
 
 def _numbers_in(message):

@@ -1,5 +1,6 @@
 """Value: every op's gradient against finite differences and PyTorch, and PyTorch's numerics at the edges."""
 
+import gc
 import math
 
 import numpy as np
@@ -7,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tinygrad_edu import Value, gradcheck
+from tinygrad_edu import Value, gradcheck, no_grad
 from tests.strategies import ARITHMETIC_OPS, NUMBER_OPERAND_OPS, assert_close, away_from_zero, compare_with_torch, floats, uses_torch
 
 # Each op: a function written once for both engines, and a strategy per input inside the op's domain.
@@ -202,6 +203,17 @@ def test_value_sum_repeats_and_numbers():
     assert gradcheck(lambda a, b: Value.sum([a * b, a, b.tanh(), 1.5]), Value(0.3), Value(-0.7))
     with pytest.raises(ValueError, match="at least one"):
         Value.sum([])
+
+
+def test_an_op_keeps_its_inputs_in_slots_not_in_a_tuple_of_its_own():
+    a, b = Value(2.0), Value(-3.0)
+    product, square, twice, total = a * b, a ** 2, a + a, Value.sum([a, b, a])
+    assert product._parents == (a, b) and square._parents == (a,) and twice._parents == (a, a)
+    assert total._parents == (a, b, a) and a._parents == ()
+    for out in (product, square, twice):  # one object per node for the garbage collector, not two
+        assert not any(isinstance(r, tuple) and r for r in gc.get_referents(out))  # () is shared
+    with no_grad():
+        assert (a * b)._parents == () and Value.sum([a, b, a])._parents == ()
 
 
 def test_a_number_operand_is_part_of_the_op_not_a_node():

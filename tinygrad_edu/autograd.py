@@ -4,7 +4,8 @@ Every node carries the same few fields:
 
     data           the number (Value) or ndarray (Tensor) computed in the forward pass
     grad           d(root)/d(node) after `backward()`
-    _parents       the op's inputs, an ordered tuple (`a + a` has `(a, a)`)
+    _parents       the op's inputs, an ordered tuple (`a + a` has `(a, a)`); a Tensor stores this tuple, a Value
+                   keeps its one or two inputs in two slots and builds the tuple when asked (see `Value._parents`)
     _op            the op's name, for pictures and error messages
     _backward      `fn(out, g)`: adds the chain rule's share of `g` (d root / d out) to each parent's grad
     requires_grad  whether gradients flow into this node
@@ -70,7 +71,7 @@ def is_grad_enabled() -> bool:
 class Node:
     """Base class of `Value` and `Tensor`: the fields the graph core, viz and gradcheck read."""
 
-    __slots__ = ("data", "grad", "_parents", "_op", "_backward", "requires_grad", "label", "_trace", "__weakref__")
+    __slots__ = ("data", "grad", "_op", "_backward", "requires_grad", "label", "_trace", "__weakref__")
 
     def is_leaf(self) -> bool:
         """A leaf was made by the user (or detached), not by an op; its grad accumulates across backward calls."""
@@ -100,8 +101,8 @@ def toposort(root: Node) -> List[Node]:
 
     A depth-first walk with an explicit stack. A node with parents goes back on the stack under a marker, its
     parents on top; when the marker comes off, every parent has been emitted, so the node under it is next.
-    (A marker instead of a `(node, done)` pair per entry: no allocation per node, which on large graphs is much
-    of the walk's time.)
+    (A marker instead of a `(node, done)` pair per entry: one allocation fewer per node, which on large graphs is
+    much of the walk's time.)
     """
     order: List[Node] = []
     seen = set()
@@ -151,10 +152,11 @@ def backward(root: Node, seed: Any) -> None:
 
 def _walk(root: Node, seed: Any) -> None:
     order = toposort(root)
+    zero = root._zero_like_grad()  # a graph is all Values or all Tensors, so one "no gradient yet" serves all nodes
     constants = []
     for node in order:
         if node._backward is not None:
-            node.grad = node._zero_like_grad()
+            node.grad = zero
         elif not node.requires_grad:
             constants.append(node)
     if root._backward is None:
@@ -171,7 +173,7 @@ def _walk(root: Node, seed: Any) -> None:
         else:
             fn(node, node.grad)
     for node in constants:  # Value ops add to every input's grad; inputs that do not require grad get none
-        node.grad = node._zero_like_grad()
+        node.grad = zero
 
 
 # ----------------------------------------------------------------------------------------------- anomaly mode

@@ -50,7 +50,7 @@ def unbroadcast(g: np.ndarray, shape: Tuple[int, ...]) -> np.ndarray:
 class Tensor(Node):
     """An n-dimensional array in the compute graph. Names and semantics follow PyTorch."""
 
-    __slots__ = ()
+    __slots__ = ("_parents",)
     __array_priority__ = 1000  # `ndarray * Tensor` and `ndarray @ Tensor` call Tensor's ops (keeping the graph)
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None, label: str = "") -> None:
