@@ -295,9 +295,9 @@ def bench_throughput(sizes: Sequence[int], reference_sizes: Sequence[int], micro
         plan = graph_plan(n)
         with_reference = micrograd is not None and n in reference_sizes
         classes = [Value, micrograd.engine.Value] if with_reference else [Value]
-        results = _throughput(plan, classes, repeat if n <= 10**5 else min(repeat, 3))
-        fwd, bwd, ours = results[0]
         runs = repeat if n <= 10**5 else min(repeat, 3)
+        results = _throughput(plan, classes, runs)
+        fwd, bwd, ours = results[0]
         fwd_off = build_seconds(plan, Value, gc_on=False, repeat=runs)
         floor, floor_off = (build_seconds(plan, BareNode, on, runs) for on in (True, False))
         notes.append(f"throughput {n:.0e}: Python's floor, one bare 3-slot object per op (`BareNode`): "

@@ -45,6 +45,7 @@ def test_graph_plan_stays_bounded_and_our_engine_reproduces_it() -> None:
     root, nodes = bench_scalar.build_graph(plan, Value)
     assert len(nodes) == len(plan.values)
     assert [n.data for n in nodes] == list(plan.values)
+    assert [n.data for n in bench_scalar.build_graph(plan, bench_scalar.BareNode)[1]] == list(plan.values)
     for part in (plan.ops, plan.lhs, plan.rhs, plan.values):  # raw numbers: a collection does not visit them
         assert not any(isinstance(x, (int, float)) for x in gc.get_referents(part))
     assert math.isclose(root.data, sum(plan.values[-plan.window:]), rel_tol=1e-12, abs_tol=1e-12)
