@@ -14,7 +14,7 @@ Every node carries the same few fields:
 The core passes the node to its backward function (instead of the function capturing it), so a finished graph
 holds no reference cycle and is freed by reference counting alone: Python's cyclic garbage collector has nothing
 to chase. This module knows nothing about floats or arrays: it only orders nodes and calls
-their closures. `Value` and `Tensor` define the ops.
+their chain rules. `Value` and `Tensor` define the ops.
 """
 
 from __future__ import annotations
