@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from tinygrad_edu import AnomalyError, Tensor, Value, detect_anomaly, no_grad
-from tinygrad_edu.autograd import grad_mode
+from tinygrad_edu.autograd import is_anomaly_enabled
 
 
 def _next_line() -> int:
@@ -194,18 +194,18 @@ def test_outside_anomaly_mode_nothing_is_recorded_and_nothing_raises() -> None:
 
 
 def test_anomaly_mode_is_restored_after_the_block_even_after_an_error() -> None:
-    assert grad_mode.anomaly is False
+    assert is_anomaly_enabled() is False
     with pytest.raises(AnomalyError):
         with detect_anomaly():
             with detect_anomaly():
                 Value(0.0).log()
-            assert grad_mode.anomaly is True  # pragma: no cover - not reached: the error leaves both blocks
-    assert grad_mode.anomaly is False
+            assert is_anomaly_enabled() is True  # pragma: no cover - not reached: the error leaves both blocks
+    assert is_anomaly_enabled() is False
     with detect_anomaly():
         with detect_anomaly():
             pass
-        assert grad_mode.anomaly is True
-    assert grad_mode.anomaly is False
+        assert is_anomaly_enabled() is True
+    assert is_anomaly_enabled() is False
 
 
 def test_trace_is_recorded_inside_anomaly_mode() -> None:

@@ -20,6 +20,7 @@ their chain rules. `Value` and `Tensor` define the ops.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import gc
 import linecache
 import math
@@ -28,44 +29,55 @@ import sys
 from typing import Any, ContextManager, Iterator, List, Tuple
 
 
-class _GradMode:
-    """Process-wide switches read by every op: is the graph recorded, is anomaly mode on."""
+class GradMode:
+    """The two switches every op reads: is the graph recorded, is anomaly mode on. Immutable: a mode block swaps in
+    another one and puts the old one back."""
 
     __slots__ = ("enabled", "anomaly")
 
-    def __init__(self) -> None:
-        self.enabled = True
-        self.anomaly = False
+    def __init__(self, enabled: bool = True, anomaly: bool = False) -> None:
+        self.enabled = enabled
+        self.anomaly = anomaly
+
+    def __repr__(self) -> str:
+        return f"GradMode(enabled={self.enabled}, anomaly={self.anomaly})"
 
 
-grad_mode = _GradMode()
+# Per thread and per asyncio task, as in PyTorch: a ContextVar gives each thread its own value (a new thread starts
+# from the default: recording on, anomaly off) and each task a copy of its creator's. One `get()` per op.
+_MODE: contextvars.ContextVar[GradMode] = contextvars.ContextVar("tinygrad_edu_grad_mode", default=GradMode())
+current_mode = _MODE.get
 
 
 @contextlib.contextmanager
-def no_grad() -> Iterator[None]:
-    """Inside this block ops record nothing: results are constants with no parents (as `torch.no_grad`)."""
-    previous = grad_mode.enabled
-    grad_mode.enabled = False
+def _mode_block(enabled: bool, anomaly: bool) -> Iterator[None]:
+    token = _MODE.set(GradMode(enabled, anomaly))
     try:
         yield
     finally:
-        grad_mode.enabled = previous
+        _MODE.reset(token)
 
 
-@contextlib.contextmanager
-def enable_grad() -> Iterator[None]:
+def no_grad() -> ContextManager[None]:
+    """Inside this block ops record nothing: results are constants with no parents (as `torch.no_grad`).
+
+    Like every mode here it holds for the thread (or asyncio task) that entered it, not for the whole process."""
+    return _mode_block(False, current_mode().anomaly)
+
+
+def enable_grad() -> ContextManager[None]:
     """Turn recording back on inside a `no_grad()` block."""
-    previous = grad_mode.enabled
-    grad_mode.enabled = True
-    try:
-        yield
-    finally:
-        grad_mode.enabled = previous
+    return _mode_block(True, current_mode().anomaly)
 
 
 def is_grad_enabled() -> bool:
-    """True when ops are being recorded."""
-    return grad_mode.enabled
+    """True when ops are being recorded (in this thread)."""
+    return current_mode().enabled
+
+
+def is_anomaly_enabled() -> bool:
+    """True inside `detect_anomaly()` (in this thread)."""
+    return current_mode().anomaly
 
 
 class Node:
@@ -163,7 +175,7 @@ def _walk(root: Node, seed: Any) -> None:
         root._accumulate(seed)
     else:
         root.grad = seed
-    anomaly = grad_mode.anomaly
+    anomaly = current_mode().anomaly
     for node in reversed(order):
         fn = node._backward
         if fn is None or node.grad is None:
@@ -189,12 +201,8 @@ def detect_anomaly() -> Iterator[None]:
 
     Costs a check per op and a stack lookup per node, so it is off by default (as `torch.autograd.detect_anomaly`).
     """
-    previous = grad_mode.anomaly
-    grad_mode.anomaly = True
-    try:
+    with _mode_block(current_mode().enabled, True):
         yield
-    finally:
-        grad_mode.anomaly = previous
 
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep

@@ -12,7 +12,7 @@ from typing import Any, Callable, Optional, Tuple, Union
 
 import numpy as np
 
-from .autograd import Node, grad_mode, record_trace
+from .autograd import Node, current_mode, record_trace
 
 Axis = Optional[Union[int, Tuple[int, ...]]]
 Scalar = Union[int, float]
@@ -74,7 +74,8 @@ class Tensor(Node):
         out.grad = None
         out.label = ""
         out._op = op
-        if grad_mode.enabled and (parents[0].requires_grad or parents[-1].requires_grad
+        mode = current_mode()
+        if mode.enabled and (parents[0].requires_grad or parents[-1].requires_grad
                                   or any(p.requires_grad for p in parents[1:-1])):
             out._parents = parents
             out._backward = backward
@@ -83,7 +84,7 @@ class Tensor(Node):
             out._parents = ()
             out._backward = None
             out.requires_grad = False
-        if grad_mode.anomaly:
+        if mode.anomaly:
             record_trace(out, parents)
         return out
 

@@ -12,7 +12,7 @@ import functools
 import math
 from typing import Any, Callable, Iterable, Optional, Tuple, Union
 
-from .autograd import Node, grad_mode, record_trace
+from .autograd import Node, current_mode, record_trace
 
 Number = Union[int, float]
 INF = math.inf
@@ -168,7 +168,8 @@ class Value(Node):
         out.label = ""
         out._op = op
         out._terms = ()
-        if grad_mode.enabled and (a.requires_grad or (b is not None and b.requires_grad)):
+        mode = current_mode()
+        if mode.enabled and (a.requires_grad or (b is not None and b.requires_grad)):
             out._a = a
             out._b = b
             out._backward = backward
@@ -177,7 +178,7 @@ class Value(Node):
             out._a = out._b = None
             out._backward = None
             out.requires_grad = False
-        if grad_mode.anomaly:
+        if mode.anomaly:
             record_trace(out, (a,) if b is None else (a, b))
         return out
 
@@ -298,12 +299,13 @@ class Value(Node):
             total += p.data
         out = Value(total)
         out._op = "sum"
-        if grad_mode.enabled and any(p.requires_grad for p in parents):
+        mode = current_mode()
+        if mode.enabled and any(p.requires_grad for p in parents):
             out._parents = parents
             out._backward = Value._sum_back
         else:
             out.requires_grad = False
-        if grad_mode.anomaly:
+        if mode.anomaly:
             record_trace(out, parents)
         return out
 
