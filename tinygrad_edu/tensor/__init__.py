@@ -1,0 +1,7 @@
+"""`Tensor`: the numpy-backed node type. The class and its plumbing are in `core.py`; its ops are grouped by
+family in the files beside it (see `core.py`'s docstring)."""
+
+from .broadcast import unbroadcast
+from .core import Tensor, tensor
+
+__all__ = ["Tensor", "tensor", "unbroadcast"]
