@@ -21,6 +21,7 @@ import numpy as np
 
 from ..autograd import Node, current_mode, record_trace
 from .arithmetic import ArithmeticOps
+from .dtypes import number_dtype, result_type
 from .matmul import MatmulOps
 from .movement import MovementOps
 from .reduce import Axis, ReduceOps
@@ -123,12 +124,20 @@ class Tensor(ArithmeticOps, UnaryOps, ReduceOps, MovementOps, MatmulOps, Node):
         return np.errstate(all="ignore")
 
     def _lift(self, other: Any) -> "Tensor":
-        """A constant operand as a Tensor; Python numbers take this tensor's float dtype (no float64 upcast)."""
+        """A constant operand as a Tensor. A number (Python's or numpy's) takes the dtype of the op's result, as
+        in PyTorch: `float32 tensor * 3` and `* np.int64(3)` stay float32, `int tensor * 2.5` is float32."""
         if isinstance(other, Tensor):
             return other
-        if isinstance(other, (int, float)) and self.data.dtype.kind == "f":
-            return Tensor(other, dtype=self.data.dtype)
+        if number_dtype(other) is not None:
+            return Tensor(other, dtype=self._promote(other))
         return Tensor(other)
+
+    def _promote(self, other: Any) -> np.dtype:
+        """The dtype of an elementwise op on this tensor and `other` (a Tensor or a number): see `dtypes.py`."""
+        mine = self.data.dtype
+        if mine.kind == "f" and (other.__class__ is float or (isinstance(other, Tensor) and other.data.dtype == mine)):
+            return mine  # the common cases, without the general rule's work
+        return result_type(self.data, other.data if isinstance(other, Tensor) else other)
 
     # ------------------------------------------------------------------------------------------- properties
 
