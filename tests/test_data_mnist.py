@@ -1,9 +1,13 @@
 """MNIST: the bundled t10k files, the IDX parser, and download_mnist against a local HTTP server on 127.0.0.1."""
 
+import gzip
 import hashlib
 import http.server
 import socket
+import subprocess
+import sys
 import threading
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -11,6 +15,7 @@ import pytest
 from tinygrad_edu.data import download_mnist, load_mnist, mnist_lesson_split, read_idx, write_idx
 from tinygrad_edu.data.mnist import BUNDLED_DIR, MNIST_MD5, default_cache_dir
 
+ROOT = Path(__file__).resolve().parent.parent
 FILES = [
     "train-images-idx3-ubyte.gz",
     "train-labels-idx1-ubyte.gz",
@@ -133,6 +138,89 @@ def test_image_label_count_mismatch(tmp_path):
     write_idx(tmp_path / "t10k-labels-idx1-ubyte", labels[:-1])
     with pytest.raises(ValueError, match="6 images.*5 labels"):
         load_mnist(tmp_path)
+
+
+def idx_header(type_code, dims):
+    return bytes([0, 0, type_code, len(dims)]) + b"".join(int(n).to_bytes(4, "big") for n in dims)
+
+
+def gzip_stream(path, header, zero_bytes):
+    """A gzip file: `header`, then `zero_bytes` zeros, compressed 4 MiB at a time (a 64 MiB body is ~64 kB)."""
+    with gzip.open(path, "wb") as f:
+        f.write(header)
+        block = bytes(1 << 22)
+        while zero_bytes > 0:
+            f.write(block[: min(len(block), zero_bytes)])
+            zero_bytes -= len(block)
+    return path
+
+
+def test_huge_sizes_are_computed_exactly_and_refused_from_the_header(tmp_path):
+    path = gzip_stream(tmp_path / "imgs.gz", idx_header(0x08, [2**32 - 1] * 3), 100)
+    with pytest.raises(ValueError, match=r"imgs\.gz.*\(4294967295, 4294967295, 4294967295\).*"
+                                         r"79,228,162,458,924,105,385,300,197,375 bytes, over the limit"):
+        read_idx(path)
+    path = gzip_stream(tmp_path / "wraps.gz", idx_header(0x08, [65536] * 4), 0)  # 2**64 bytes: 0 in int64
+    with pytest.raises(ValueError, match=r"wraps\.gz.*18,446,744,073,709,551,616 bytes, over the limit"):
+        read_idx(path)
+
+
+def test_gzip_bomb_is_refused_before_decompressing_the_body(tmp_path):
+    """A 64 MiB body behind a header announcing 2 GiB: refused after 16 bytes, peak memory measured in a subprocess."""
+    path = gzip_stream(tmp_path / "bomb.gz", idx_header(0x08, [2, 32768, 32768]), 64 << 20)
+    assert path.stat().st_size < 200_000
+    code = (
+        "import resource, sys\n"
+        "from tinygrad_edu.data import read_idx\n"
+        "before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        "try:\n"
+        "    read_idx(sys.argv[1])\n"
+        "except ValueError as e:\n"
+        "    print(e)\n"
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, check=True,
+                         cwd=ROOT).stdout.splitlines()
+    assert "bomb.gz" in out[0] and "2,147,483,648 bytes, over the limit of 1,073,741,824 bytes" in out[0]
+    assert int(out[1]) < 20_000, f"peak memory grew by {out[1]} KiB"
+    with pytest.raises(ValueError, match=r"bomb\.gz.*over the limit of 1,000 bytes"):
+        read_idx(write_idx(tmp_path / "small.idx", np.zeros(2000, np.uint8)).rename(tmp_path / "bomb.gz"),
+                 max_bytes=1000)
+
+
+@pytest.mark.parametrize("data, message", [
+    (b"", "found a file of 0 bytes"),
+    (b"\x00\x00\x08", "found a file of 3 bytes"),
+    (b"\x00\x00\x08\x03" + bytes(6), "expected a 16-byte header for 3 dimensions, found only 10 bytes"),
+    (b"\x00\x00\x07\x01" + bytes(8), "not an IDX file"),
+    (b"\x01\x00\x08\x01" + bytes(8), "not an IDX file"),
+    (idx_header(0x0D, [3]) + bytes(10), "expected 12 bytes of data for shape \\(3,\\), found 10 \\(truncated\\)"),
+    (idx_header(0x0B, [2, 2]) + bytes(9), "expected 8 bytes .* found more \\(trailing garbage\\)"),
+])
+@pytest.mark.parametrize("compress", [False, True])
+def test_every_bad_header_names_the_file(tmp_path, data, message, compress):
+    path = tmp_path / "bad.idx"
+    path.write_bytes(gzip.compress(data) if compress else data)
+    with pytest.raises(ValueError, match="bad\\.idx.*" + message):
+        read_idx(path)
+
+
+def test_big_endian_types_are_swapped_in_place(tmp_path):
+    a = (np.arange(24, dtype=np.int32) - 12).reshape(2, 3, 4) * 1000003
+    for compress in (False, True):
+        out = read_idx(write_idx(tmp_path / "a.idx", a, compress=compress))
+        assert out.dtype == np.dtype(np.int32) and out.dtype.isnative and out.flags.writeable
+        np.testing.assert_array_equal(out, a)
+
+
+def test_mnist_shapes_are_checked_from_the_headers_before_the_bodies(tmp_path):
+    write_idx(tmp_path / "t10k-images-idx3-ubyte", np.zeros((6, 28, 27), np.uint8))
+    write_idx(tmp_path / "t10k-labels-idx1-ubyte", np.zeros(6, np.uint8))
+    with pytest.raises(ValueError, match=r"t10k-images-idx3-ubyte: MNIST images are 28 x 28.*\(28, 27\)"):
+        load_mnist(tmp_path)
+    gzip_stream(tmp_path / "t10k-images-idx3-ubyte", idx_header(0x08, [5, 28, 28]), 100)  # truncated body
+    with pytest.raises(ValueError, match=r"holds 5 images but .*t10k-labels-idx1-ubyte holds 6 labels"):
+        load_mnist(tmp_path)  # the counts disagree: said before the truncated body is read
 
 
 # ------------------------------------------------------------------------------------------- download

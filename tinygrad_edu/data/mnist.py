@@ -17,7 +17,7 @@ from typing import Dict, Iterable, Optional, Sequence, Tuple
 import numpy as np
 
 from .._files import atomic_file
-from .idx import IMAGES_MAGIC, LABELS_MAGIC, PathLike, read_idx
+from .idx import IMAGES_MAGIC, LABELS_MAGIC, PathLike, read_idx, read_idx_header
 
 BUNDLED_DIR = Path(__file__).parent / "mnist"
 SPLITS = ("train", "t10k")
@@ -84,10 +84,16 @@ def load_mnist(
         )
         raise FileNotFoundError(f"MNIST {split!r} split not found: no {missing} in {folder}. {hint}")
 
-    images = read_idx(images_path, expect_magic=IMAGES_MAGIC)  # magic 0x803: uint8, 3 dims (N, rows, cols)
+    # Both headers first (cheap), so a wrong file is reported before anything large is decompressed.
+    images_header = read_idx_header(images_path, expect_magic=IMAGES_MAGIC)  # 0x803: uint8, 3 dims (N, rows, cols)
+    labels_header = read_idx_header(labels_path, expect_magic=LABELS_MAGIC)
+    if images_header.shape[1:] != (28, 28):
+        raise ValueError(f"{images_path}: MNIST images are 28 x 28 pixels, the header says {images_header.shape[1:]}")
+    if images_header.shape[0] != labels_header.shape[0]:
+        raise ValueError(f"{images_path} holds {images_header.shape[0]} images but {labels_path} holds "
+                         f"{labels_header.shape[0]} labels")
+    images = read_idx(images_path, expect_magic=IMAGES_MAGIC)
     labels = read_idx(labels_path, expect_magic=LABELS_MAGIC)
-    if len(images) != len(labels):
-        raise ValueError(f"{images_path} holds {len(images)} images but {labels_path} holds {len(labels)} labels")
 
     X = images.astype(dtype)
     if normalize:
