@@ -109,8 +109,9 @@ class Module:
     def load_state_dict(self, state: Mapping[str, Any], strict: bool = True) -> IncompatibleKeys:
         """Copy arrays into the parameters, in place (an optimizer holding them sees the new values).
 
-        With `strict`, the names must match exactly. Shapes must always match. Mismatches raise RuntimeError (as in
-        PyTorch) naming the parameter and both shapes.
+        With `strict`, the names must match exactly. Shapes must always match, and dtypes must convert within their
+        kind (float64 -> float32 is fine, complex or text is not). Mismatches raise RuntimeError (as in PyTorch)
+        naming the parameter. All-or-nothing: every entry is checked and converted before the first is copied.
         """
         params = dict(self.named_parameters())
         missing = [name for name in params if name not in state]
@@ -132,9 +133,15 @@ class Module:
                     f"size mismatch for {name}: the state dict has shape {value.shape}, "
                     f"the model's parameter has shape {p.shape}"
                 )
-            arrays[name] = value
+            try:
+                arrays[name] = value.astype(p.data.dtype, casting="same_kind", copy=False)
+            except TypeError:
+                raise RuntimeError(
+                    f"dtype mismatch for {name}: the state dict has dtype {value.dtype}, which does not convert to "
+                    f"the model's {p.data.dtype}"
+                ) from None
         for name, value in arrays.items():  # copy only after every check passed: no half-loaded model
-            np.copyto(params[name].data, value, casting="same_kind")
+            np.copyto(params[name].data, value)
         return IncompatibleKeys(missing, unexpected)
 
     # ------------------------------------------------------------------------------------------- printing
