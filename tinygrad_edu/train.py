@@ -13,13 +13,15 @@ one pass without gradients. Both keep to the plain steps a learner writes by han
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 import warnings
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple, TypeVar
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 from tqdm import tqdm
 
 from .autograd import no_grad
@@ -27,6 +29,26 @@ from .nn.functional import accuracy, as_tensor
 
 Metric = Optional[Callable[[Any, Any], float]]
 Callback = Callable[[int, "History", Any], Optional[bool]]
+F = TypeVar("F", bound=Callable[..., Any])
+
+# BLAS threads while `fit` and `evaluate` run (numpy's setting is restored afterwards). A learner's layers are
+# small: their matrix products gain little from threads and lose much when the machine is busy, and the thread
+# count changes float32 rounding, so the same seed would train to different numbers on different machines.
+# One thread gives the same result everywhere (benchmarks/bench_threads.py measures it). None: numpy's setting.
+BLAS_THREADS: Optional[int] = 1
+
+
+def _blas_threads(fn: F) -> F:
+    """Run `fn` with BLAS_THREADS BLAS threads, restoring the previous number afterwards."""
+
+    @functools.wraps(fn)
+    def scoped(*args: Any, **kwargs: Any) -> Any:
+        if BLAS_THREADS is None:
+            return fn(*args, **kwargs)
+        with threadpool_limits(limits=BLAS_THREADS, user_api="blas"):
+            return fn(*args, **kwargs)
+
+    return scoped  # type: ignore[return-value]
 
 
 class OverfittingWarning(UserWarning):
@@ -78,6 +100,7 @@ def _batch_size(y: Any) -> int:
     return len(y) if hasattr(y, "__len__") else 1
 
 
+@_blas_threads
 def evaluate(model: Any, loss_fn: Callable[[Any, Any], Any], X: Any, y: Any, metric: Metric = accuracy,
              batch_size: Optional[int] = None) -> Tuple[float, Optional[float]]:
     """(mean loss, metric) of `model` on (X, y), in eval mode and under `no_grad()` (no graph is recorded).
@@ -109,6 +132,7 @@ def evaluate(model: Any, loss_fn: Callable[[Any, Any], Any], X: Any, y: Any, met
     return total_loss / len(X), (total_metric / len(X) if metric is not None else None)
 
 
+@_blas_threads
 def fit(model: Any, loss_fn: Callable[[Any, Any], Any], optimizer: Any, train_loader: Iterable, epochs: int,
         val: Optional[Sequence[Any]] = None, metric: Metric = accuracy, progress: bool = True,
         callbacks: Sequence[Callback] = (), record_grad_norms: bool = False,
