@@ -74,6 +74,13 @@ class History:
     max_abs_weight: List[float] = field(default_factory=list)
     grad_norms: Dict[str, List[float]] = field(default_factory=dict)
 
+    def __repr__(self) -> str:
+        """One line: how many epochs, and each curve's first and last value (print the lists for all of them)."""
+        curves = [f"{name} {values[0]:.4g} -> {values[-1]:.4g}" for name, values in
+                  (("train_loss", self.train_loss), ("train_acc", self.train_acc), ("val_loss", self.val_loss),
+                   ("val_acc", self.val_acc)) if values]
+        return f"History({len(self.epoch)} epochs" + "".join(", " + c for c in curves) + ")"
+
     def overfitting(self, patience: int = 3, tolerance: float = 0.05) -> bool:
         """True when the model has started to overfit: the training loss keeps falling, but the validation loss
         has not improved for `patience` epochs and is now more than `tolerance` (5%) above its best.
@@ -148,6 +155,7 @@ def fit(model: Any, loss_fn: Callable[[Any, Any], Any], optimizer: Any, train_lo
     - With `warn_overfitting`, an `OverfittingWarning` is issued (once) when `history.overfitting()` turns true.
     - A loss of nan or inf stops training with a RuntimeError that says where (usually: lower the learning rate).
     """
+    _check_fit_arguments(loss_fn, optimizer, train_loader)
     if not isinstance(epochs, int) or epochs < 0:
         raise ValueError(f"epochs must be a non-negative integer, got {epochs!r}")
     if val is not None and len(val) != 2:
@@ -214,6 +222,26 @@ def fit(model: Any, loss_fn: Callable[[Any, Any], Any], optimizer: Any, train_lo
             break
     bar.close()
     return history
+
+
+def _check_fit_arguments(loss_fn: Any, optimizer: Any, train_loader: Any) -> None:
+    """Name the usual mix-ups before they fail deep inside the loop."""
+    def is_optimizer(x: Any) -> bool:
+        return hasattr(x, "step") and hasattr(x, "zero_grad")
+
+    if is_optimizer(loss_fn) and callable(optimizer):
+        raise TypeError("fit: the loss and the optimizer are swapped; the order is "
+                        "fit(model, loss_fn, optimizer, train_loader, epochs)")
+    if not callable(loss_fn):
+        raise TypeError(f"fit: loss_fn must be a loss such as nn.CrossEntropyLoss() or nn.functional.mse_loss, "
+                        f"got {type(loss_fn).__name__}")
+    if not is_optimizer(optimizer):
+        raise TypeError(f"fit: optimizer must be an optimizer such as optim.SGD(model.parameters(), lr=0.1), "
+                        f"got {type(optimizer).__name__}")
+    if (isinstance(train_loader, (tuple, list)) and len(train_loader) == 2
+            and all(hasattr(a, "shape") and len(a.shape) >= 1 for a in train_loader)):
+        raise TypeError("fit: train_loader is a pair (X, y); fit needs batches: pass "
+                        "DataLoader(X, y, batch_size=32) (from tinygrad_edu.data import DataLoader)")
 
 
 def _summary(history: History) -> Dict[str, str]:
