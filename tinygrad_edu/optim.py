@@ -26,12 +26,23 @@ def _zeros_like(p: Param) -> Any:
     return np.zeros_like(p.data) if isinstance(p, Tensor) else 0.0
 
 
+def _check_number(owner: str, name: str, value: Any) -> None:
+    """A hyperparameter must be a real number, not a string such as "0.1" or None."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        hint = f" (write {name}={value}, without quotes)" if isinstance(value, str) else ""
+        raise TypeError(f"{owner}: {name} must be a number, got {type(value).__name__} {value!r}{hint}")
+
+
 class Optimizer:
     """Holds the parameter list; `zero_grad()` clears the grads, `step()` updates every parameter that has one."""
 
     def __init__(self, params: Iterable[Param], lr: float) -> None:
         if hasattr(params, "parameters") and not isinstance(params, (list, tuple)):
             raise TypeError(f"{type(self).__name__} needs the parameters, not the model: pass model.parameters()")
+        if callable(params):
+            raise TypeError(f"{type(self).__name__} got the method {getattr(params, '__name__', 'parameters')} "
+                            "itself; call it: model.parameters() (with parentheses)")
+        _check_number(type(self).__name__, "lr", lr)
         self.params: List[Param] = list(params)
         if not self.params:
             raise ValueError("optimizer got an empty parameter list")
@@ -70,6 +81,8 @@ class SGD(Optimizer):
     def __init__(self, params: Iterable[Param], lr: float, momentum: float = 0.0, weight_decay: float = 0.0,
                  nesterov: bool = False) -> None:
         super().__init__(params, lr)
+        for name, value in (("momentum", momentum), ("weight_decay", weight_decay)):
+            _check_number("SGD", name, value)
         if momentum < 0:
             raise ValueError(f"momentum must be >= 0, got {momentum}")
         if weight_decay < 0:
@@ -102,6 +115,9 @@ class Adam(Optimizer):
     def __init__(self, params: Iterable[Param], lr: float = 1e-3, betas: Tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-8, weight_decay: float = 0.0) -> None:
         super().__init__(params, lr)
+        hyper = {"betas[0]": betas[0], "betas[1]": betas[1], "eps": eps, "weight_decay": weight_decay}
+        for name, value in hyper.items():
+            _check_number("Adam", name, value)
         for i, b in enumerate(betas):
             if not 0.0 <= b < 1.0:
                 raise ValueError(f"betas[{i}] must be in [0, 1), got {b}")

@@ -142,12 +142,21 @@ def _check_same_shape(name: str, input: Tensor, target: Tensor) -> None:
     if input.ndim and target.ndim and input.shape[0] != target.shape[0]:
         raise ValueError(f"{name}: batch sizes differ: input has {input.shape[0]} samples (shape {input.shape}), "
                          f"target has {target.shape[0]} (shape {target.shape})")
+    if input.data.size == target.data.size or not (input.ndim and target.ndim):
+        hint = f"reshape one, e.g. target.reshape({', '.join(str(n) for n in input.shape)})"
+    else:  # no reshape can fix it: the model makes a different number of outputs than the target has
+        per_input, per_target = input.data.size // input.shape[0], target.data.size // target.shape[0]
+        hint = (f"the input has {per_input} values per sample but the target has {per_target}: give the model "
+                f"{per_target} output(s) (its last layer Linear(..., {per_target})); for class labels use cross_entropy")
     raise ValueError(f"{name}: input has shape {input.shape} but target has shape {target.shape}; they must match "
-                     f"(reshape one, e.g. target.reshape({', '.join(str(n) for n in input.shape)}))")
+                     f"({hint})")
 
 
 def _check_labels(name: str, labels: np.ndarray, n_samples: int, n_classes: int) -> None:
     """Class labels must be integers 0..n_classes-1, one per sample."""
+    if labels.ndim == 2 and labels.shape[1] == n_classes and n_classes > 1:
+        raise ValueError(f"{name} needs one class index per sample, shape ({labels.shape[0]},), but the target has "
+                         f"shape {labels.shape}, like one-hot rows; convert them with y.argmax(axis=1)")
     if labels.dtype.kind not in "iu":
         raise TypeError(f"{name} needs integer class labels (0..{n_classes - 1}), got target of dtype {labels.dtype}; "
                         "convert with y.astype(np.int64)")
