@@ -21,7 +21,9 @@ import numpy as np
 
 from ..autograd import Node, current_mode, record_trace
 from .arithmetic import ArithmeticOps
+from .compare import CompareOps
 from .dtypes import number_dtype, result_type
+from .inplace import CLOCK, InplaceOps, check_versions
 from .matmul import MatmulOps
 from .movement import MovementOps
 from .reduce import Axis, ReduceOps
@@ -49,10 +51,11 @@ def _to_array(data: Any, dtype: Any = None) -> np.ndarray:
     return arr
 
 
-class Tensor(ArithmeticOps, UnaryOps, ReduceOps, MovementOps, MatmulOps, Node):
+class Tensor(ArithmeticOps, InplaceOps, CompareOps, UnaryOps, ReduceOps, MovementOps, MatmulOps, Node):
     """An n-dimensional array in the compute graph. Names and semantics follow PyTorch."""
 
-    __slots__ = ("_parents",)
+    __slots__ = ("_parents", "_born", "_modified")  # the last two: in-place version check (inplace.py)
+    __hash__ = object.__hash__  # by identity, though `==` compares entries (compare.py)
     __array_priority__ = 1000  # `ndarray * Tensor` and `ndarray @ Tensor` call Tensor's ops (keeping the graph)
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None, label: str = "") -> None:
@@ -82,6 +85,7 @@ class Tensor(ArithmeticOps, UnaryOps, ReduceOps, MovementOps, MatmulOps, Node):
             out._parents = parents
             out._backward = backward
             out.requires_grad = True
+            out._born = CLOCK[0]
         else:
             out._parents = ()
             out._backward = None
@@ -102,6 +106,12 @@ class Tensor(ArithmeticOps, UnaryOps, ReduceOps, MovementOps, MatmulOps, Node):
             self.grad += g
         else:
             self.grad = self.grad + g
+
+    def backward(self, grad: Any = None) -> None:
+        """Backpropagate from this tensor (see `autograd.backward`), after checking that no op in the graph had
+        an input changed in place since it used it (as PyTorch's version counter)."""
+        check_versions(self)
+        Node.backward(self, grad)
 
     def _seed_grad(self, grad: Any) -> np.ndarray:
         if grad is None:
