@@ -146,7 +146,7 @@ class Tensor(ArithmeticOps, UnaryOps, ReduceOps, MovementOps, MatmulOps, Node):
 
     @property
     def T(self) -> "Tensor":
-        return self.transpose()
+        return self.permute(*reversed(range(self.ndim)))  # reverse all dims: see MovementOps.permute
 
     def numel(self) -> int:
         return int(self.data.size)
