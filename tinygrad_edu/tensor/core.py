@@ -21,6 +21,8 @@ import numpy as np
 
 from ..autograd import Node, current_mode, record_trace
 from .arithmetic import ArithmeticOps
+from .expand import ExpandOps
+from .indexing import IndexingOps
 from .matmul import MatmulOps
 from .movement import MovementOps
 from .reduce import Axis, ReduceOps
@@ -48,7 +50,7 @@ def _to_array(data: Any, dtype: Any = None) -> np.ndarray:
     return arr
 
 
-class Tensor(ArithmeticOps, UnaryOps, ReduceOps, MovementOps, MatmulOps, Node):
+class Tensor(ArithmeticOps, UnaryOps, ReduceOps, MovementOps, ExpandOps, IndexingOps, MatmulOps, Node):
     """An n-dimensional array in the compute graph. Names and semantics follow PyTorch."""
 
     __slots__ = ("_parents",)
