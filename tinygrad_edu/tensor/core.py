@@ -23,6 +23,8 @@ from ..autograd import Node, current_mode, record_trace
 from .arithmetic import ArithmeticOps
 from .compare import CompareOps
 from .dtypes import number_dtype, result_type
+from .expand import ExpandOps
+from .indexing import IndexingOps
 from .inplace import CLOCK, InplaceOps, check_versions
 from .matmul import MatmulOps
 from .movement import MovementOps
@@ -51,7 +53,8 @@ def _to_array(data: Any, dtype: Any = None) -> np.ndarray:
     return arr
 
 
-class Tensor(ArithmeticOps, InplaceOps, CompareOps, UnaryOps, ReduceOps, MovementOps, MatmulOps, Node):
+class Tensor(ArithmeticOps, InplaceOps, CompareOps, UnaryOps, ReduceOps, MovementOps, ExpandOps, IndexingOps,
+             MatmulOps, Node):
     """An n-dimensional array in the compute graph. Names and semantics follow PyTorch."""
 
     __slots__ = ("_parents", "_born", "_modified")  # the last two: in-place version check (inplace.py)
@@ -165,7 +168,7 @@ class Tensor(ArithmeticOps, InplaceOps, CompareOps, UnaryOps, ReduceOps, Movemen
 
     @property
     def T(self) -> "Tensor":
-        return self.transpose()
+        return self.permute(*reversed(range(self.ndim)))  # reverse all dims: see MovementOps.permute
 
     def numel(self) -> int:
         return int(self.data.size)
