@@ -8,8 +8,10 @@
 """
 
 from . import functional, scalar
-from .layers import MLP, Flatten, Linear, LogSoftmax, ReLU, Sequential, Sigmoid, Softmax, Tanh
-from .losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HingeLoss, L1Loss, MSELoss, NLLLoss
+from .layers import (ELU, GELU, MLP, Flatten, LeakyReLU, Linear, LogSigmoid, LogSoftmax, ReLU, Sequential, Sigmoid, SiLU,
+                     Softmax, Softplus, Tanh)
+from .losses import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HingeLoss, HuberLoss, L1Loss, MSELoss, NLLLoss,
+                     SmoothL1Loss)
 from .module import IncompatibleKeys, Module
 from .serialize import load, save
 
@@ -23,10 +25,18 @@ __all__ = [
     "Sigmoid",
     "Softmax",
     "LogSoftmax",
+    "LeakyReLU",
+    "ELU",
+    "GELU",
+    "SiLU",
+    "Softplus",
+    "LogSigmoid",
     "Flatten",
     "MLP",
     "MSELoss",
     "L1Loss",
+    "SmoothL1Loss",
+    "HuberLoss",
     "BCELoss",
     "BCEWithLogitsLoss",
     "NLLLoss",
