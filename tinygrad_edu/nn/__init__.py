@@ -13,6 +13,7 @@ from .layers import (ELU, GELU, MLP, Flatten, LeakyReLU, Linear, LogSigmoid, Log
 from .losses import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HingeLoss, HuberLoss, L1Loss, MSELoss, NLLLoss,
                      SmoothL1Loss)
 from .module import IncompatibleKeys, Module
+from .normalization import BatchNorm1d, Dropout, LayerNorm
 from .serialize import load, save
 
 __all__ = [
@@ -32,6 +33,9 @@ __all__ = [
     "Softplus",
     "LogSigmoid",
     "Flatten",
+    "Dropout",
+    "BatchNorm1d",
+    "LayerNorm",
     "MLP",
     "MSELoss",
     "L1Loss",

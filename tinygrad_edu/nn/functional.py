@@ -23,10 +23,12 @@ from ._checks import (REDUCTIONS, _check_labels, _check_reduction, _check_same_s
                       _labels, _reduce, as_tensor)
 from .activations import elu, gelu, leaky_relu, log1p_exp, logsigmoid, silu, softplus
 from .classification import cross_entropy, nll_loss, one_hot
+from .normalization import batch_norm, dropout, layer_norm
 
 __all__ = ["relu", "tanh", "sigmoid", "softmax", "log_softmax", "leaky_relu", "elu", "gelu", "silu", "softplus",
            "logsigmoid", "linear", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "binary_cross_entropy",
            "binary_cross_entropy_with_logits", "nll_loss", "cross_entropy", "one_hot", "hinge_loss", "accuracy",
+           "dropout", "batch_norm", "layer_norm",
            "as_tensor", "REDUCTIONS"]
 ScalarOrTensor = Union[Tensor, Value, List[Value]]
 
