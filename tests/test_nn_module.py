@@ -139,7 +139,7 @@ def test_activation_modules_match_numpy():
     np.testing.assert_allclose(nn.Tanh()(Tensor(x)).data, np.tanh(x), rtol=1e-6)
     np.testing.assert_allclose(nn.Sigmoid()(Tensor(x)).data, 1 / (1 + np.exp(-x)), rtol=1e-6)
     e = np.exp(x - x.max(axis=1, keepdims=True))
-    np.testing.assert_allclose(nn.Softmax()(Tensor(x)).data, e / e.sum(axis=1, keepdims=True), rtol=1e-6)
+    np.testing.assert_allclose(nn.Softmax(dim=1)(Tensor(x)).data, e / e.sum(axis=1, keepdims=True), rtol=1e-6)
     e0 = np.exp(x - x.max(axis=0, keepdims=True))
     np.testing.assert_allclose(nn.Softmax(dim=0)(Tensor(x)).data, e0 / e0.sum(axis=0, keepdims=True), rtol=1e-6)
     np.testing.assert_allclose(nn.LogSoftmax(dim=1)(Tensor(x)).data, np.log(e / e.sum(axis=1, keepdims=True)),
