@@ -7,7 +7,7 @@
 `nn.scalar` has micrograd's Neuron/Layer/MLP built from one `Value` per weight.
 """
 
-from . import functional, scalar
+from . import functional, init, scalar
 from .layers import (ELU, GELU, MLP, Flatten, LeakyReLU, Linear, LogSigmoid, LogSoftmax, ReLU, Sequential, Sigmoid, SiLU,
                      Softmax, Softplus, Tanh)
 from .losses import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HingeLoss, HuberLoss, L1Loss, MSELoss, NLLLoss,
@@ -47,6 +47,7 @@ __all__ = [
     "CrossEntropyLoss",
     "HingeLoss",
     "functional",
+    "init",
     "scalar",
     "save",
     "load",

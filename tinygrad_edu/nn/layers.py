@@ -9,6 +9,7 @@ import numpy as np
 
 from ..tensor import Tensor
 from . import functional as F
+from . import init
 from .module import Module
 
 
@@ -26,10 +27,18 @@ class Linear(Module):
                 raise ValueError(f"Linear: {name} must be a positive integer, got {n!r}")
         self.in_features = int(in_features)
         self.out_features = int(out_features)
+        self.weight = Tensor(np.empty((self.out_features, self.in_features), np.float32), requires_grad=True)
+        self.bias = Tensor(np.empty(self.out_features, np.float32), requires_grad=True) if bias else None
+        self.reset_parameters(seed)
+
+    def reset_parameters(self, seed: Optional[int] = None) -> None:
+        """PyTorch's default: kaiming_uniform_(a=sqrt(5)) for the weight, i.e. U(-1/sqrt(in), 1/sqrt(in)), and the
+        same range for the bias. One generator draws the weight, then the bias, so `seed` fixes both."""
         rng = np.random.default_rng(seed)
-        bound = 1.0 / math.sqrt(in_features)
-        self.weight = Tensor(rng.uniform(-bound, bound, (out_features, in_features)).astype(np.float32), requires_grad=True)
-        self.bias = Tensor(rng.uniform(-bound, bound, out_features).astype(np.float32), requires_grad=True) if bias else None
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5), generator=rng)
+        if self.bias is not None:
+            bound = 1 / math.sqrt(self.in_features)
+            init.uniform_(self.bias, -bound, bound, generator=rng)
 
     def forward(self, x: Any) -> Tensor:
         x = F.as_tensor(x)
