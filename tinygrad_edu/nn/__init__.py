@@ -7,7 +7,7 @@
 `nn.scalar` has micrograd's Neuron/Layer/MLP built from one `Value` per weight.
 """
 
-from . import functional, init, scalar
+from . import functional, init, scalar, utils
 from .layers import (ELU, GELU, MLP, Flatten, LeakyReLU, Linear, LogSigmoid, LogSoftmax, ReLU, Sequential, Sigmoid, SiLU,
                      Softmax, Softplus, Tanh)
 from .losses import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HingeLoss, HuberLoss, L1Loss, MSELoss, NLLLoss,
@@ -48,6 +48,7 @@ __all__ = [
     "HingeLoss",
     "functional",
     "init",
+    "utils",
     "scalar",
     "save",
     "load",
