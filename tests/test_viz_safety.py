@@ -5,7 +5,7 @@ import shutil
 
 import pytest
 
-from tinygrad_edu import Tensor, Value, nn
+from tinygrad_edu import Tensor, Value
 from tinygrad_edu.viz import GraphvizTimeoutError, draw_graph, render
 from tinygrad_edu.viz import graph as graph_module
 
