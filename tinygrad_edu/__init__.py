@@ -2,13 +2,16 @@
 
 from .autograd import AnomalyError, detect_anomaly, enable_grad, is_anomaly_enabled, is_grad_enabled, no_grad
 from .gradcheck import GradcheckError, gradcheck
-from .tensor import Tensor, tensor
+from .tensor import Tensor, maximum, minimum, tensor, where
 from .value import Value
 
 __all__ = [
     "Value",
     "Tensor",
     "tensor",
+    "where",
+    "maximum",
+    "minimum",
     "no_grad",
     "enable_grad",
     "is_grad_enabled",

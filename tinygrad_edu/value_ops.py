@@ -10,6 +10,21 @@ import numbers
 from typing import Any
 
 
+_SYMBOLS = {"+": "add", "-": "sub", "*": "mul", "/": "div", "**": "pow", "@": "matmul"}
+
+
+def op_name(op: str) -> str:
+    """A readable name for an op, for reprs (`grad_fn=<mul>`): `*`, `*2.5` and `2.5*` are all `mul`."""
+    if op in _SYMBOLS:
+        return _SYMBOLS[op]
+    if len(op) > 1 and op[-1] in "-/":  # a number on the left: `2.5-x` is `2.5-`, `2.5/x` is `2.5/`
+        return _SYMBOLS[op[-1]]
+    for symbol in ("**", "+", "*", "/", "-"):  # a number on the right: `x*2.5` is `*2.5`
+        if op.startswith(symbol):
+            return _SYMBOLS[symbol]
+    return op
+
+
 def _number(x: Any) -> Any:
     """The number behind a Value or a plain number; None for anything else (the comparison is then not ours)."""
     if isinstance(x, ValueOps):
