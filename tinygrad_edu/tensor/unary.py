@@ -125,11 +125,18 @@ class UnaryOps:
 
     def sign(self) -> "Tensor":
         """-1, 0 or +1 (NaN stays NaN); integer tensors keep their dtype. A step: its gradient is 0 (as PyTorch)."""
-        return self._unary(np.sign, "sign", self._sign_back, floats_only=False)
+        return self._unary(_sign, "sign", self._sign_back, floats_only=False)
 
     @staticmethod
     def _sign_back(out: "Tensor", g: np.ndarray) -> None:
         out._parents[0]._accumulate(np.zeros_like(g))
+
+
+def _sign(x: np.ndarray) -> np.ndarray:
+    """(x > 0) - (x < 0): 0 at NaN, as PyTorch (numpy's sign gives NaN)."""
+    if x.dtype.kind != "f":
+        return np.sign(x)
+    return (x > 0).astype(x.dtype) - (x < 0)
 
 
 def _stable_sigmoid(x: np.ndarray) -> np.ndarray:
