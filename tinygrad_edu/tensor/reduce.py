@@ -76,29 +76,45 @@ class ReduceOps:
             correction: Optional[float] = None, dim: Axis = None, keepdim: Optional[bool] = None) -> "Tensor":
         """Variance sum((x - mean)^2) / (N - correction), as PyTorch: correction 1 (Bessel's, `unbiased=True`)
         by default, 0 for the population variance. N - correction <= 0 gives inf or nan, quietly."""
-        axis, keepdims = resolve_dims("var", axis, dim, keepdims, keepdim)
-        axis = self._check_axis(axis, "var")
-        if unbiased is not None and correction is not None:
-            raise TypeError("var: give unbiased= or correction=, not both")
-        c = correction if correction is not None else (0 if unbiased is False else 1)
-        x = self.data if self.dtype.kind == "f" else self.data.astype(floating(self.dtype))
-        reduced = range(self.ndim) if axis is None else (axis,) if isinstance(axis, int) else axis
-        n = int(np.prod([self.shape[ax] for ax in reduced]))  # entries per result
-        with np.errstate(all="ignore"):
-            mu = accurate_sum(x, axis, True, np.float64) / n
-            d = x - mu.astype(x.dtype)  # distance from the mean, kept for the backward
-            data = (accurate_sum(d * d, axis, keepdims, np.float64) / (n - c)).astype(x.dtype)
+        axis, keepdims, d, scale, data = self._spread_from_mean("var", axis, unbiased, keepdims, correction, dim, keepdim)
 
         def _var_back(out: "Tensor", g: np.ndarray) -> None:
             # d var / dx_i = 2 (x_i - mean) / (N - c); the mean's own dependence on x_i sums to 0
-            out._parents[0]._accumulate(_spread(g, axis, keepdims) * (2 / (n - c)) * d)
+            out._parents[0]._accumulate(_spread(g, axis, keepdims) * (2 * scale) * d)
 
         return self._result(data, (self,), "var", _var_back)
 
     def std(self, axis: Axis = None, unbiased: Optional[bool] = None, keepdims: bool = False, *,
             correction: Optional[float] = None, dim: Axis = None, keepdim: Optional[bool] = None) -> "Tensor":
-        """Standard deviation: sqrt of `var` (same arguments); its gradient is var's times 1 / (2 std)."""
-        return self.var(axis, unbiased, keepdims, correction=correction, dim=dim, keepdim=keepdim).sqrt()
+        """Standard deviation: sqrt of `var` (same arguments). Gradient: var's times 1 / (2 std), taken as 0
+        where std is 0 (all entries equal), as PyTorch."""
+        axis, keepdims, d, scale, var = self._spread_from_mean("std", axis, unbiased, keepdims, correction, dim, keepdim)
+        with np.errstate(all="ignore"):
+            data = np.sqrt(var)
+
+        def _std_back(out: "Tensor", g: np.ndarray) -> None:
+            s = _spread(out.data, axis, keepdims)
+            g_var = np.where(s == 0, 0, _spread(g, axis, keepdims) / (2 * s))  # d sqrt(v) = dv / (2 sqrt(v))
+            out._parents[0]._accumulate(g_var * (2 * scale) * d)
+
+        return self._result(data, (self,), "std", _std_back)
+
+    def _spread_from_mean(self, op: str, axis: Axis, unbiased: Optional[bool], keepdims: bool,
+                          correction: Optional[float], dim: Axis, keepdim: Optional[bool]) -> Tuple[Any, ...]:
+        """What var and std share: the axes, x - mean (kept for the backward), 1 / (N - correction), the variance."""
+        axis, keepdims = resolve_dims(op, axis, dim, keepdims, keepdim)
+        axis = self._check_axis(axis, op)
+        if unbiased is not None and correction is not None:
+            raise TypeError(f"{op}: give unbiased= or correction=, not both")
+        c = correction if correction is not None else (0 if unbiased is False else 1)
+        x = self.data if self.dtype.kind == "f" else self.data.astype(floating(self.dtype))
+        reduced = range(self.ndim) if axis is None else (axis,) if isinstance(axis, int) else axis
+        n = int(np.prod([self.shape[ax] for ax in reduced]))  # entries per result
+        with np.errstate(all="ignore"):
+            scale = np.float64(1.0) / (n - c)  # inf where N <= correction, quietly (numpy, not Python, divides)
+            d = x - (accurate_sum(x, axis, True, np.float64) / n).astype(x.dtype)
+            var = (accurate_sum(d * d, axis, keepdims, np.float64) * scale).astype(x.dtype)
+        return axis, keepdims, d, scale, var
 
     def prod(self, axis: Optional[int] = None, keepdims: bool = False, *, dim: Optional[int] = None,
              keepdim: Optional[bool] = None) -> "Tensor":
