@@ -7,6 +7,7 @@ product of the other entries. Every reduction takes numpy's `axis=`/`keepdims=` 
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Any, Optional, Tuple, Union
 
 import numpy as np
@@ -61,9 +62,9 @@ class ReduceOps:
         axis, keepdims = resolve_dims("mean", axis, dim, keepdims, keepdim)
         axis = self._check_axis(axis, "mean")
         shape = self.shape
-        total = accurate_sum(self.data, axis, keepdims, np.float64)
-        count = self.data.size // total.size if total.size else 0
-        with np.errstate(all="ignore"):
+        with np.errstate(all="ignore"):  # quiet: the mean of [inf, -inf] is nan
+            total = np.asarray(_sum(self.data, axis, keepdims))  # unrounded: divide first, then round once
+            count = self.data.size // total.size if total.size else 0
             data = (total / count).astype(floating(self.dtype), copy=False) if count else \
                 np.full(total.shape, np.nan, floating(self.dtype))
 
@@ -108,12 +109,11 @@ class ReduceOps:
             raise TypeError(f"{op}: give unbiased= or correction=, not both")
         c = correction if correction is not None else (0 if unbiased is False else 1)
         x = self.data if self.dtype.kind == "f" else self.data.astype(floating(self.dtype))
-        reduced = range(self.ndim) if axis is None else (axis,) if isinstance(axis, int) else axis
-        n = int(np.prod([self.shape[ax] for ax in reduced]))  # entries per result
+        n = _terms(self.shape, axis)  # entries per result
         with np.errstate(all="ignore"):
             scale = np.float64(1.0) / (n - c)  # inf where N <= correction, quietly (numpy, not Python, divides)
-            d = x - (accurate_sum(x, axis, True, np.float64) / n).astype(x.dtype)
-            var = (accurate_sum(d * d, axis, keepdims, np.float64) * scale).astype(x.dtype)
+            d = x - (accurate_sum(x, axis, True, rounded=False) / n).astype(x.dtype)
+            var = (accurate_sum(d * d, axis, keepdims, rounded=False) * scale).astype(x.dtype)
         return axis, keepdims, d, scale, var
 
     def prod(self, axis: Optional[int] = None, keepdims: bool = False, *, dim: Optional[int] = None,
@@ -140,17 +140,37 @@ class ReduceOps:
         return self._result(data, (self,), "prod", _prod_back)
 
 
-def accurate_sum(x: np.ndarray, axis: Axis, keepdims: bool = False, dtype: Any = None) -> np.ndarray:
+FLOAT32_EXACT_ENOUGH = 256
+"""Terms per result up to which float32's own sum is as close as PyTorch's (a few units in the last place); longer
+sums of float32 add up in float64. float16 always adds up in float64: its 11 bits run out after 2048 ones."""
+
+
+def accurate_sum(x: np.ndarray, axis: Axis, keepdims: bool = False, rounded: bool = True) -> np.ndarray:
     """`x.sum(axis)` that stays accurate over long axes, quietly (inf + -inf is nan without a warning).
 
     numpy adds a strided axis (`axis=0` of a matrix) one row at a time in the input's precision, so float32 ones
     summed over 2^25 rows stop growing at 2^24 and float16 ones at 2048. Like PyTorch's accurate sums we add
-    float32 and float16 in float64 and round once at the end; integers and bools sum to int64, as PyTorch.
-    `dtype` asks for the float64 total itself (mean divides it before rounding)."""
-    kind = x.dtype.kind
-    acc = np.float64 if kind == "f" and x.dtype.itemsize < 8 else np.int64 if kind in "biu" else None
+    long float32 sums and all float16 sums in float64 and round once at the end (`benchmarks/bench_reductions.py`
+    measures the cost); integers and bools sum to int64, as PyTorch. `rounded=False` keeps the float64 total
+    (mean divides before rounding, so a float16 mean of 10^5 ones is 1, not inf / 10^5)."""
     with np.errstate(all="ignore"):
-        total = np.asarray(x.sum(axis=axis, keepdims=keepdims, dtype=dtype or acc))
-    if dtype is None and kind == "f" and total.dtype != x.dtype:
-        total = total.astype(x.dtype)
-    return total
+        total = np.asarray(_sum(x, axis, keepdims))
+    return total.astype(x.dtype) if rounded and x.dtype.kind == "f" and total.dtype != x.dtype else total
+
+
+def _sum(x: np.ndarray, axis: Axis, keepdims: bool) -> np.ndarray:
+    """The sum in the precision that keeps it accurate (see `accurate_sum`): int64 for integers and bools,
+    float64 for float16 and long float32 sums, else the input's own."""
+    if x.dtype.kind in "biu":
+        return x.sum(axis=axis, keepdims=keepdims, dtype=np.int64)
+    if x.dtype == np.float16 or (x.dtype == np.float32 and x.size > FLOAT32_EXACT_ENOUGH and
+                                 _terms(x.shape, axis) > FLOAT32_EXACT_ENOUGH):
+        return x.sum(axis=axis, keepdims=keepdims, dtype=np.float64)
+    return x.sum(axis=axis, keepdims=keepdims)
+
+
+def _terms(shape: Tuple[int, ...], axis: Axis) -> int:
+    """How many entries add up into each result of a sum over `axis`."""
+    if axis is None:
+        return math.prod(shape)
+    return math.prod([shape[ax] for ax in ((axis,) if isinstance(axis, int) else axis)])
