@@ -195,3 +195,24 @@ def test_var_of_one_entry_is_nan_quietly_and_of_ints_is_float(torch):
         assert np.isnan(Tensor([2.0]).var().item())
     assert Tensor([1, 2, 3, 4]).var().dtype == np.float32
     assert_close(Tensor([1, 2, 3, 4]).std().item(), torch.tensor([1.0, 2, 3, 4]).std().item(), rtol=1e-6)
+
+
+def test_constructors_take_a_shape_tuple_as_torch():
+    for make in (Tensor.zeros, Tensor.ones, Tensor.randn):
+        assert make((2, 3)).shape == make(2, 3).shape == make([2, 3]).shape == (2, 3)
+    assert Tensor.randn((2,), seed=1).data.tolist() == Tensor.randn(2, seed=1).data.tolist()
+    with pytest.raises(TypeError, match=r"zeros\(2, 3\)"):
+        Tensor.zeros(2.5)
+
+
+def test_repr_says_how_a_result_was_made():
+    from tinygrad_edu import Value
+
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    assert repr(x).endswith("requires_grad=True)")
+    assert repr(x * 2).endswith("grad_fn=<mul>)") and repr(2 - x).endswith("grad_fn=<sub>)")
+    assert repr(x.sum()).endswith("grad_fn=<sum>)") and "grad_fn" not in repr(Tensor([1.0]) * 2)
+    v = Value(2.0)
+    assert repr(v * 3).endswith("grad_fn=<mul>)") and repr(v ** 2).endswith("grad_fn=<pow>)")
+    assert repr(1.0 / v).endswith("grad_fn=<div>)") and repr(v.tanh()).endswith("grad_fn=<tanh>)")
+    assert "grad_fn" not in repr(v)
