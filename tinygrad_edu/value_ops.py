@@ -75,6 +75,10 @@ class ValueOps:
         o = _number(other)
         return NotImplemented if o is None else self.data >= o
 
+    def __bool__(self) -> bool:
+        """`if v:` is true where the number is nonzero, as for a float (and a one-element torch tensor)."""
+        return bool(self.data)
+
     # ------------------------------------------------------------------------------------------- elementwise
 
     def sin(self) -> Any:
