@@ -161,10 +161,11 @@ def accurate_sum(x: np.ndarray, axis: Axis, keepdims: bool = False, rounded: boo
 def _sum(x: np.ndarray, axis: Axis, keepdims: bool) -> np.ndarray:
     """The sum in the precision that keeps it accurate (see `accurate_sum`): int64 for integers and bools,
     float64 for float16 and long float32 sums, else the input's own."""
-    if x.dtype.kind in "biu":
+    dtype = x.dtype
+    if dtype.kind != "f":
         return x.sum(axis=axis, keepdims=keepdims, dtype=np.int64)
-    if x.dtype == np.float16 or (x.dtype == np.float32 and x.size > FLOAT32_EXACT_ENOUGH and
-                                 _terms(x.shape, axis) > FLOAT32_EXACT_ENOUGH):
+    if dtype.itemsize == 2 or (dtype.itemsize == 4 and x.size > FLOAT32_EXACT_ENOUGH and
+                               _terms(x.shape, axis) > FLOAT32_EXACT_ENOUGH):
         return x.sum(axis=axis, keepdims=keepdims, dtype=np.float64)
     return x.sum(axis=axis, keepdims=keepdims)
 
