@@ -89,6 +89,7 @@ def test_value_comparisons_are_python_bools_like_floats(name, a, b):
 def test_value_in_an_if_and_against_other_types():
     v = Value(0.5)
     assert (v if v > 0 else -v) is v
+    assert bool(v) and not Value(0.0) and bool(Value(float("nan")))  # truth as a float's
     assert max(Value(1.0), Value(3.0), Value(2.0)).data == 3.0  # max() needs >, as with numbers
     assert (v == "0.5") is False and (v != None) is True  # noqa: E711
     with pytest.raises(TypeError):

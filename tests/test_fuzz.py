@@ -214,7 +214,7 @@ UNARY = [
        lambda a, p: _np_reduce(np.sum, a, p)),
     Op("mean", False, _reduce_params, lambda x, p: x.mean(*p), lambda T, t, p: _torch_reduce(T, T.mean, t, p),
        lambda a, p: _np_reduce(np.mean, a, p)),
-    Op("max", False, _reduce_params, lambda x, p: x.max(*p), lambda T, t, p: _torch_reduce(T, T.amax, t, p),
+    Op("max", False, _reduce_params, lambda x, p: x.amax(*p), lambda T, t, p: _torch_reduce(T, T.amax, t, p),
        lambda a, p: _np_reduce(np.max, a, p)),
     Op("reshape", False, _reshape_params, lambda x, p: x.reshape(p), lambda T, t, p: t.reshape(p),
        lambda a, p: a.reshape(p)),

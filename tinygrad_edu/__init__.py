@@ -2,7 +2,7 @@
 
 from .autograd import AnomalyError, detect_anomaly, enable_grad, is_anomaly_enabled, is_grad_enabled, no_grad
 from .gradcheck import GradcheckError, gradcheck
-from .tensor import Tensor, tensor
+from .tensor import Tensor, maximum, minimum, tensor, where
 from .tensor.join import cat, stack
 from .value import Value
 
@@ -12,6 +12,9 @@ __all__ = [
     "tensor",
     "cat",
     "stack",
+    "where",
+    "maximum",
+    "minimum",
     "no_grad",
     "enable_grad",
     "is_grad_enabled",

@@ -13,7 +13,7 @@ import math
 from typing import Any, Callable, Iterable, Optional, Tuple, Union
 
 from .autograd import Node, current_mode, record_trace
-from .value_ops import ValueOps
+from .value_ops import ValueOps, op_name
 
 Number = Union[int, float]
 INF = math.inf
@@ -209,7 +209,8 @@ class Value(ValueOps, Node):
 
     def __repr__(self) -> str:
         name = f", label={self.label!r}" if self.label else ""
-        return f"Value(data={self.data:.6g}, grad={self.grad:.6g}{name})"
+        made = f", grad_fn=<{op_name(self._op)}>" if self._backward is not None else ""
+        return f"Value(data={self.data:.6g}, grad={self.grad:.6g}{name}{made})"
 
     # ------------------------------------------------------------------------------------------- binary ops
     # Each op: the forward number, then its chain rule `_x_back(out, g)`, which adds d(out)/d(input) * g to each

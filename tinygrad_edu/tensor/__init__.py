@@ -3,5 +3,6 @@ family in the files beside it (see `core.py`'s docstring)."""
 
 from .broadcast import unbroadcast
 from .core import Tensor, tensor
+from .select import ValuesIndices, maximum, minimum, where
 
-__all__ = ["Tensor", "tensor", "unbroadcast"]
+__all__ = ["Tensor", "tensor", "unbroadcast", "where", "maximum", "minimum", "ValuesIndices"]

@@ -3,9 +3,11 @@
 This file holds the class and its plumbing (how an op's result joins the graph, how gradients accumulate); the
 ops live beside it, one family per file, each op's forward and backward on one screen:
 
-    arithmetic.py  + - * / ** neg         unary.py   exp log sqrt tanh sigmoid relu abs
-    reduce.py      sum mean max argmax, softmax, log_softmax
-    movement.py    reshape transpose indexing         matmul.py  @
+    arithmetic.py  + - * / ** neg                 unary.py    exp log sqrt tanh sigmoid relu abs sin cos ...
+    reduce.py      sum mean var std prod          softmax.py  softmax log_softmax logsumexp
+    select.py      max min argmax clamp where     compare.py  == != < <= > >= & | ~
+    inplace.py     += -= *= /= add_ fill_ ...     dtypes.py   which dtype a result has (PyTorch's promotion)
+    movement.py    reshape transpose indexing     matmul.py   @
 
 Every backward function `_back(out, g)` receives the gradient `g` of the op's output and adds each input's share
 to that input's `.grad`. Inputs that were broadcast in the forward pass get their gradient summed back to their
@@ -20,6 +22,7 @@ from typing import Any, Callable, Optional, Tuple, Union
 import numpy as np
 
 from ..autograd import Node, current_mode, record_trace
+from ..value_ops import op_name
 from .arithmetic import ArithmeticOps
 from .compare import CompareOps
 from .dtypes import number_dtype, result_type
@@ -29,6 +32,8 @@ from .inplace import CLOCK, InplaceOps, check_versions
 from .matmul import MatmulOps
 from .movement import MovementOps
 from .reduce import Axis, ReduceOps
+from .select import SelectOps
+from .softmax import SoftmaxOps
 from .unary import UnaryOps
 
 
@@ -53,8 +58,8 @@ def _to_array(data: Any, dtype: Any = None) -> np.ndarray:
     return arr
 
 
-class Tensor(ArithmeticOps, InplaceOps, CompareOps, UnaryOps, ReduceOps, MovementOps, ExpandOps, IndexingOps,
-             MatmulOps, Node):
+class Tensor(ArithmeticOps, InplaceOps, CompareOps, UnaryOps, ReduceOps, SoftmaxOps, SelectOps, MovementOps,
+             ExpandOps, IndexingOps, MatmulOps, Node):
     """An n-dimensional array in the compute graph. Names and semantics follow PyTorch."""
 
     __slots__ = ("_parents", "_born", "_modified")  # the last two: in-place version check (inplace.py)
@@ -202,22 +207,24 @@ class Tensor(ArithmeticOps, InplaceOps, CompareOps, UnaryOps, ReduceOps, Movemen
 
     def __repr__(self) -> str:
         body = np.array2string(self.data, precision=4, separator=", ", threshold=20)
-        extra = ", requires_grad=True" if self.requires_grad else ""
-        return f"Tensor({body}, dtype={self.data.dtype}{extra})"
+        return f"Tensor({body}, dtype={self.data.dtype}{history(self)})"
 
     # ------------------------------------------------------------------------------------------- constructors
 
     @staticmethod
-    def zeros(*shape: int, requires_grad: bool = False, dtype: Any = np.float32) -> "Tensor":
-        return Tensor(np.zeros(shape, dtype=dtype), requires_grad=requires_grad, dtype=dtype)
+    def zeros(*shape: Any, requires_grad: bool = False, dtype: Any = np.float32) -> "Tensor":
+        """A tensor of zeros: `zeros(2, 3)` or `zeros((2, 3))`, as PyTorch."""
+        return Tensor(np.zeros(_shape(shape, "zeros"), dtype=dtype), requires_grad=requires_grad, dtype=dtype)
 
     @staticmethod
-    def ones(*shape: int, requires_grad: bool = False, dtype: Any = np.float32) -> "Tensor":
-        return Tensor(np.ones(shape, dtype=dtype), requires_grad=requires_grad, dtype=dtype)
+    def ones(*shape: Any, requires_grad: bool = False, dtype: Any = np.float32) -> "Tensor":
+        """A tensor of ones: `ones(2, 3)` or `ones((2, 3))`."""
+        return Tensor(np.ones(_shape(shape, "ones"), dtype=dtype), requires_grad=requires_grad, dtype=dtype)
 
     @staticmethod
-    def randn(*shape: int, requires_grad: bool = False, seed: Optional[int] = None, dtype: Any = np.float32) -> "Tensor":
-        data = np.random.default_rng(seed).standard_normal(shape).astype(dtype)
+    def randn(*shape: Any, requires_grad: bool = False, seed: Optional[int] = None, dtype: Any = np.float32) -> "Tensor":
+        """Standard normal samples: `randn(2, 3)` or `randn((2, 3))`; `seed` makes them repeatable."""
+        data = np.random.default_rng(seed).standard_normal(_shape(shape, "randn")).astype(dtype)
         return Tensor(data, requires_grad=requires_grad, dtype=dtype)
 
     # ------------------------------------------------------------------------------------------- reductions
@@ -245,6 +252,23 @@ class Tensor(ArithmeticOps, InplaceOps, CompareOps, UnaryOps, ReduceOps, Movemen
         if self.ndim == 0:
             return None
         return tuple(normalized) if isinstance(axis, tuple) else normalized[0]
+
+
+def _shape(shape: Tuple[Any, ...], op: str) -> Tuple[int, ...]:
+    """`(2, 3)` from `f(2, 3)`, `f((2, 3))` or `f([2, 3])`; a clear error for anything but non-negative ints."""
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = tuple(shape[0])
+    if not all(isinstance(n, (int, np.integer)) and not isinstance(n, bool) and n >= 0 for n in shape):
+        raise TypeError(f"{op}: the shape must be non-negative ints, as {op}(2, 3) or {op}((2, 3)); got {shape!r}")
+    return tuple(int(n) for n in shape)
+
+
+def history(node: Any) -> str:
+    """How a node was made, for its repr, as PyTorch prints it: `, grad_fn=<mul>` for an op's result in a
+    graph, `, requires_grad=True` for a leaf that requires grad, nothing for a constant."""
+    if node._backward is not None:
+        return f", grad_fn=<{op_name(node._op)}>"
+    return ", requires_grad=True" if node.requires_grad else ""
 
 
 def tensor(data: Any, requires_grad: bool = False, dtype: Any = None) -> Tensor:

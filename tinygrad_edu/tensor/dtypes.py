@@ -51,9 +51,7 @@ def _combine(higher: Optional[np.dtype], lower: Optional[np.dtype]) -> Optional[
         return lower
     if higher.kind == "f":
         return higher
-    if higher.kind == "b" or _category(lower) > _category(higher):
-        return promote(higher, lower)
-    return higher
+    return promote(higher, lower) if _category(lower) > _category(higher) else higher
 
 
 def number_dtype(x: Any) -> Optional[np.dtype]:

@@ -1,8 +1,10 @@
-"""Elementwise functions of one tensor: exp, log, sqrt, tanh, sigmoid, relu, abs. Each chain rule is g times
-the local derivative, often written with the output (e^x, tanh, sigmoid) so it costs no extra transcendental."""
+"""Elementwise functions of one tensor: exp, log, sqrt, tanh, sigmoid, relu, abs, sin, cos, log2, log10, sign.
+Each chain rule is g times the local derivative, often written with the output (e^x, tanh, sigmoid) so it costs
+no extra transcendental."""
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Callable
 
 import numpy as np
@@ -87,6 +89,54 @@ class UnaryOps:
         a = out._parents[0]
         sign = (a.data > 0).astype(g.dtype) - (a.data < 0)  # +1, -1, or 0 at 0 and at NaN (as PyTorch)
         a._accumulate(g * sign)
+
+
+    def sin(self) -> "Tensor":
+        return self._unary(np.sin, "sin", self._sin_back)
+
+    @staticmethod
+    def _sin_back(out: "Tensor", g: np.ndarray) -> None:
+        a = out._parents[0]
+        a._accumulate(g * np.cos(a.data))  # d(sin a)/da = cos a
+
+    def cos(self) -> "Tensor":
+        return self._unary(np.cos, "cos", self._cos_back)
+
+    @staticmethod
+    def _cos_back(out: "Tensor", g: np.ndarray) -> None:
+        a = out._parents[0]
+        a._accumulate(-g * np.sin(a.data))  # d(cos a)/da = -sin a
+
+    def log2(self) -> "Tensor":
+        return self._unary(np.log2, "log2", self._log2_back)
+
+    @staticmethod
+    def _log2_back(out: "Tensor", g: np.ndarray) -> None:
+        a = out._parents[0]
+        a._accumulate(g / (a.data * math.log(2.0)))  # d(log2 a)/da = 1 / (a ln 2)
+
+    def log10(self) -> "Tensor":
+        return self._unary(np.log10, "log10", self._log10_back)
+
+    @staticmethod
+    def _log10_back(out: "Tensor", g: np.ndarray) -> None:
+        a = out._parents[0]
+        a._accumulate(g / (a.data * math.log(10.0)))  # d(log10 a)/da = 1 / (a ln 10)
+
+    def sign(self) -> "Tensor":
+        """-1, 0 or +1 (NaN stays NaN); integer tensors keep their dtype. A step: its gradient is 0 (as PyTorch)."""
+        return self._unary(_sign, "sign", self._sign_back, floats_only=False)
+
+    @staticmethod
+    def _sign_back(out: "Tensor", g: np.ndarray) -> None:
+        out._parents[0]._accumulate(np.zeros_like(g))
+
+
+def _sign(x: np.ndarray) -> np.ndarray:
+    """(x > 0) - (x < 0): 0 at NaN, as PyTorch (numpy's sign gives NaN)."""
+    if x.dtype.kind != "f":
+        return np.sign(x)
+    return (x > 0).astype(x.dtype) - (x < 0)
 
 
 def _stable_sigmoid(x: np.ndarray) -> np.ndarray:
