@@ -5,7 +5,9 @@ ops live beside it, one family per file, each op's forward and backward on one s
 
     arithmetic.py  + - * / ** neg         unary.py   exp log sqrt tanh sigmoid relu abs
     reduce.py      sum mean max argmax, softmax, log_softmax
-    movement.py    reshape transpose indexing         matmul.py  @
+    movement.py    reshape view transpose permute unsqueeze squeeze flatten flip
+    expand.py      expand repeat                      indexing.py  x[...]     matmul.py  @
+    join.py        cat stack pad (module functions: tinygrad_edu.cat, tinygrad_edu.stack)
 
 Every backward function `_back(out, g)` receives the gradient `g` of the op's output and adds each input's share
 to that input's `.grad`. Inputs that were broadcast in the forward pass get their gradient summed back to their
