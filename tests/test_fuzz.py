@@ -132,6 +132,41 @@ def _transpose_params(data: st.DataObject, shape: tuple) -> tuple:
     return data.draw(st.tuples(dim, dim), label="dim0, dim1")
 
 
+def _dim_param(data: st.DataObject, shape: tuple, extra: int = 0) -> int:
+    """One dim, sometimes out of range (which must raise a clear error)."""
+    n = len(shape) + extra
+    return data.draw(st.integers(-n - 1, n), label="dim")
+
+
+def _dims_param(data: st.DataObject, shape: tuple) -> tuple:
+    return tuple(data.draw(st.lists(st.integers(-len(shape) - 1, len(shape)), max_size=2), label="dims"))
+
+
+def _expand_params(data: st.DataObject, shape: tuple) -> tuple:
+    """A valid target (size-1 dims grow, -1 keeps, new dims in front) or a random one."""
+    kept = [data.draw(st.sampled_from([-1, n, 0, 2]) if n == 1 else st.sampled_from([-1, n])) for n in shape]
+    valid = tuple(data.draw(st.lists(st.integers(0, 2), max_size=1)) + kept)
+    random = st.lists(st.integers(-1, 3), max_size=3).map(tuple)
+    return data.draw(st.one_of(st.just(valid), random), label="sizes")
+
+
+def _repeat_params(data: st.DataObject, shape: tuple) -> tuple:
+    n = len(shape)
+    return tuple(data.draw(st.lists(st.integers(0, 2), min_size=max(n - 1, 0), max_size=n + 1), label="repeats"))
+
+
+def _np_flatten(a: np.ndarray, p: tuple) -> np.ndarray:
+    if a.ndim == 0:
+        return a.reshape(1)
+    s, e = (d % a.ndim for d in p)
+    return a.reshape(a.shape[:s] + (int(np.prod(a.shape[s:e + 1])),) + a.shape[e + 1:])
+
+
+def _np_expand(a: np.ndarray, p: tuple) -> np.ndarray:
+    extra = len(p) - a.ndim
+    return np.broadcast_to(a, tuple(a.shape[i - extra] if n == -1 else n for i, n in enumerate(p)))
+
+
 def _index_params(data: st.DataObject, shape: tuple) -> Any:
     if not shape:
         return data.draw(st.sampled_from([(), 0, None]), label="index")
@@ -223,6 +258,18 @@ UNARY = [
        lambda a, p: np.transpose(a, p)),
     Op("transpose", False, _transpose_params, lambda x, p: x.transpose(*p), lambda T, t, p: t.transpose(*p),
        lambda a, p: np.swapaxes(a, *p) if a.ndim else a),
+    Op("unsqueeze", False, lambda d, s: _dim_param(d, s, extra=1), lambda x, p: x.unsqueeze(p),
+       lambda T, t, p: t.unsqueeze(p), lambda a, p: np.expand_dims(a, p)),
+    Op("squeeze", False, lambda d, s: d.draw(st.none(), label="dim") if d.draw(st.booleans()) else _dim_param(d, s),
+       lambda x, p: x.squeeze(p), lambda T, t, p: t.squeeze() if p is None else t.squeeze(p),
+       lambda a, p: np.squeeze(a) if p is None else np.squeeze(a, p) if a.ndim and a.shape[p] == 1 else a),
+    Op("flatten", False, lambda d, s: (_dim_param(d, s), _dim_param(d, s)), lambda x, p: x.flatten(*p),
+       lambda T, t, p: t.flatten(*p), _np_flatten),
+    Op("flip", False, _dims_param, lambda x, p: x.flip(p), lambda T, t, p: t.flip(p),
+       lambda a, p: np.flip(a, p) if a.ndim else a),
+    Op("expand", False, _expand_params, lambda x, p: x.expand(p), lambda T, t, p: t.expand(p), _np_expand),
+    Op("repeat", False, _repeat_params, lambda x, p: x.repeat(p), lambda T, t, p: t.repeat(p),
+       lambda a, p: np.tile(a.reshape((1,) * (len(p) - a.ndim) + a.shape), p)),
     Op("getitem", False, _index_params, lambda x, p: x[p], lambda T, t, p: t[_torch_index(T, p)],
        lambda a, p: a[_np_index(p)]),
 ]

@@ -92,6 +92,14 @@ def test_int_with_an_index_array_follows_torch_not_numpy(torch, name):
     assert ours.shape != data[plain].shape
 
 
+def test_negative_step_reverses_as_numpy_where_torch_refuses(torch):
+    data = np.random.default_rng(6).standard_normal((2, 3, 4))
+    with pytest.raises(ValueError):
+        torch.from_numpy(data)[:, ::-1]
+    compare_with_torch(torch, lambda t: t[:, ::-1], data, torch_fn=lambda t: t.flip(1))
+    assert gradcheck(lambda t: t[1, ::-2, [0, 0]], Tensor(data, requires_grad=True, dtype=np.float64))
+
+
 def test_repeated_indices_add_up_in_both_stages():
     """x[1, :, [0, 0, 3, 0]]: entry (1, j, 0) is picked three times, so its gradient is the sum of three."""
     x = Tensor(np.zeros((2, 3, 4)), requires_grad=True, dtype=np.float64)

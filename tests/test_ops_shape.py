@@ -122,6 +122,26 @@ def test_repeat_is_tile_not_numpys_repeat():
     np.testing.assert_array_equal(Tensor([[1.0, 2.0]]).repeat(2, 1, 2).shape, (2, 1, 4))
 
 
+KEYWORD_SPELLINGS = {
+    "permute(dims=)": lambda t: t.permute(dims=(1, 0, 2)),
+    "flip(dims=)": lambda t: t.flip(dims=(0, 2)),
+    "expand(size=)": lambda t: t.expand(size=(2, 2, 3, 4)),
+    "repeat(repeats=)": lambda t: t.repeat(repeats=(1, 2, 1)),
+    "view(size=)": lambda t: t.view(size=(6, 4)),
+    "reshape(shape=)": lambda t: t.reshape(shape=(4, 6)),
+    "transpose(dim0=, dim1=)": lambda t: t.transpose(dim0=0, dim1=2),
+    "squeeze(dim=)": lambda t: t.squeeze(dim=0),
+    "unsqueeze(dim=)": lambda t: t.unsqueeze(dim=-1),
+    "flatten(start_dim=, end_dim=)": lambda t: t.flatten(start_dim=1, end_dim=2),
+}
+
+
+@pytest.mark.parametrize("name", sorted(KEYWORD_SPELLINGS))
+def test_torch_keyword_spellings(torch, name):
+    data = np.random.default_rng(4).standard_normal((2, 3, 4))
+    compare_with_torch(torch, KEYWORD_SPELLINGS[name], data)
+
+
 def test_view_of_a_transposed_tensor_reshapes(torch):
     """Deliberate difference: torch's view refuses a non-contiguous input; ours reshapes it (as torch's reshape)."""
     x = np.arange(6.0).reshape(2, 3)

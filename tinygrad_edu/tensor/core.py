@@ -7,7 +7,9 @@ ops live beside it, one family per file, each op's forward and backward on one s
     reduce.py      sum mean var std prod          softmax.py  softmax log_softmax logsumexp
     select.py      max min argmax clamp where     compare.py  == != < <= > >= & | ~
     inplace.py     += -= *= /= add_ fill_ ...     dtypes.py   which dtype a result has (PyTorch's promotion)
-    movement.py    reshape transpose indexing     matmul.py   @
+    movement.py    reshape view transpose permute unsqueeze squeeze flatten flip
+    expand.py      expand repeat                  indexing.py x[...]      matmul.py  @
+    join.py        cat stack pad (module functions: tinygrad_edu.cat, tinygrad_edu.stack)
 
 Every backward function `_back(out, g)` receives the gradient `g` of the op's output and adds each input's share
 to that input's `.grad`. Inputs that were broadcast in the forward pass get their gradient summed back to their

@@ -3,19 +3,20 @@ input entry, so an input entry's gradient is the sum of the gradients of all its
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Tuple
+from typing import TYPE_CHECKING, Any, Dict, Tuple
 
 import numpy as np
 
 from .broadcast import unbroadcast
+from .movement import _varargs
 
 if TYPE_CHECKING:
     from .core import Tensor
 
 
-def _sizes(sizes: Tuple[Any, ...], op: str, shape: Tuple[int, ...]) -> Tuple[int, ...]:
-    """`f(2, 3)` or `f((2, 3))` as a tuple of ints."""
-    sizes = tuple(sizes[0]) if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)) else tuple(sizes)
+def _sizes(sizes: Tuple[Any, ...], keyword: Dict[str, Any], name: str, op: str, shape: Tuple[int, ...]) -> Tuple[int, ...]:
+    """`f(2, 3)`, `f((2, 3))` or `f(name=(2, 3))` as a tuple of ints."""
+    sizes = _varargs(sizes, keyword, name, op)
     if not all(isinstance(n, (int, np.integer)) and not isinstance(n, (bool, np.bool_)) for n in sizes):
         raise TypeError(f"{op}: sizes must be ints, got {sizes!r} (tensor of shape {shape})")
     return tuple(int(n) for n in sizes)
@@ -26,10 +27,10 @@ class ExpandOps:
 
     __slots__ = ()
 
-    def expand(self, *sizes: Any) -> "Tensor":
+    def expand(self, *sizes: Any, **keyword: Any) -> "Tensor":
         """Broadcast to `sizes`, as `torch.expand`: a dim of size 1 may grow, -1 keeps a dim's size, new dims go in
         front (`(3, 1).expand(2, -1, 4)` -> (2, 3, 4)). Backward sums the gradient over the copies (`unbroadcast`)."""
-        target = _sizes(sizes, "expand", self.shape)
+        target = _sizes(sizes, keyword, "size", "expand", self.shape)
         extra = len(target) - self.ndim
         if extra < 0:
             raise ValueError(f"expand: {target} has fewer dims than the tensor of shape {self.shape}")
@@ -51,14 +52,14 @@ class ExpandOps:
     def expand_as(self, other: "Tensor") -> "Tensor":
         return self.expand(other.shape)
 
-    def repeat(self, *sizes: Any) -> "Tensor":
+    def repeat(self, *sizes: Any, **keyword: Any) -> "Tensor":
         """Tile, as `torch.repeat` (numpy's `tile`, NOT numpy's `repeat`): `[1, 2].repeat(2)` is `[1, 2, 1, 2]`.
         `sizes` has at least one entry per dim; extra entries add dims in front.
 
         Output dim i holds reps[i] copies of input dim i side by side, so reshaping the gradient to
         (reps[0], n[0], reps[1], n[1], ...) lines the copies up on the even axes, and summing those is the chain rule.
         """
-        reps = _sizes(sizes, "repeat", self.shape)
+        reps = _sizes(sizes, keyword, "repeats", "repeat", self.shape)
         if len(reps) < self.ndim:
             raise ValueError(f"repeat: needs at least one size per dim of the tensor of shape {self.shape}, got {reps}")
         if any(r < 0 for r in reps):

@@ -6,6 +6,7 @@ numpy and torch agree on every index except one combination: an int together wit
 int as an index array too, so `x[0, :, [1, 2]]` on shape (2, 3, 4) has shape (2, 3) in numpy (the "array" axes move
 to the front); torch applies the int first, as plain indexing, and gets shape (3, 2). We follow torch by indexing in
 two stages in that case: first the ints, slices, None and Ellipsis (a view), then the index arrays.
+One deliberate difference: a slice with a negative step (`x[::-1]`) works, as in numpy; torch refuses it (use flip).
 """
 
 from __future__ import annotations

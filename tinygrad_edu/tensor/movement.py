@@ -3,7 +3,7 @@ backward moves the gradient back to where each entry came from (each op's invers
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Tuple
+from typing import TYPE_CHECKING, Any, Dict, Tuple
 
 import numpy as np
 
@@ -16,8 +16,10 @@ class MovementOps:
 
     __slots__ = ()
 
-    def reshape(self, *shape: Any) -> "Tensor":
-        shape = tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
+    def reshape(self, *shape: Any, **keyword: Any) -> "Tensor":
+        """The same entries in a new shape (`reshape(2, -1)`, `reshape((2, 3))` or torch's `reshape(shape=...)`);
+        one -1 is worked out from the others. Backward reshapes the gradient back."""
+        shape = _varargs(shape, keyword, "shape", "reshape")
         try:
             data = self.data.reshape(shape)
         except ValueError:
@@ -41,11 +43,11 @@ class MovementOps:
 
         return self._result(np.swapaxes(self.data, d0, d1), (self,), "transpose", _transpose_back)
 
-    def permute(self, *dims: Any) -> "Tensor":
+    def permute(self, *dims: Any, **keyword: Any) -> "Tensor":
         """Reorder all dims, as `torch.permute`: output dim i is input dim `dims[i]` (`x.permute(2, 0, 1)`, or a
         tuple). The chain rule applies the inverse permutation to the gradient. `.T` is `permute` reversing every
         dim (torch's `.T` for 2-D; torch deprecates `.T` for other ndim, we keep it as "reverse all dims")."""
-        dims_t = tuple(dims[0]) if len(dims) == 1 and isinstance(dims[0], (tuple, list)) else tuple(dims)
+        dims_t = _varargs(dims, keyword, "dims", "permute")
         perm = tuple(_dim(d, self.ndim, "permute", self.shape) for d in dims_t)
         if sorted(perm) != list(range(self.ndim)):
             raise ValueError(f"permute: dims {dims_t} are not a permutation of the {self.ndim} dims of shape {self.shape} "
@@ -64,10 +66,10 @@ class MovementOps:
             raise ValueError(f"mT: needs at least 2 dims, got a tensor of shape {self.shape}")
         return self.transpose(-2, -1)
 
-    def view(self, *shape: Any) -> "Tensor":
+    def view(self, *shape: Any, **keyword: Any) -> "Tensor":
         """`reshape` under torch's other name. Deliberate difference: torch's `view` refuses a non-contiguous input
         (e.g. `x.T.view(-1)`) and always shares memory; ours reshapes any input (copying when numpy must)."""
-        return self.reshape(*shape)
+        return self.reshape(_varargs(shape, keyword, "size", "view"))
 
     def unsqueeze(self, dim: int) -> "Tensor":
         """Insert a dim of size 1 at `dim` (-1 appends one): shape (3,) -> unsqueeze(0) -> (1, 3)."""
@@ -93,10 +95,10 @@ class MovementOps:
             return self.reshape(1)
         return self.reshape(self.shape[:s] + (int(np.prod(self.shape[s:e + 1])),) + self.shape[e + 1:])
 
-    def flip(self, *dims: Any) -> "Tensor":
+    def flip(self, *dims: Any, **keyword: Any) -> "Tensor":
         """Reverse the order of entries along `dims` (`x.flip(0)`, `x.flip((0, 1))`). Flipping again undoes it, so
         the chain rule flips the gradient."""
-        dims_t = tuple(dims[0]) if len(dims) == 1 and isinstance(dims[0], (tuple, list)) else tuple(dims)
+        dims_t = _varargs(dims, keyword, "dims", "flip")
         axes = tuple(_dim(d, self.ndim, "flip", self.shape) for d in dims_t)
         if len(set(axes)) != len(axes):
             raise ValueError(f"flip: dims {dims_t} name a dim twice (tensor of shape {self.shape})")
@@ -106,6 +108,15 @@ class MovementOps:
             out._parents[0]._accumulate(np.flip(g, axes))
 
         return self._result(np.flip(self.data, axes), (self,), "flip", _flip_back)
+
+
+def _varargs(args: Tuple[Any, ...], keyword: Dict[str, Any], name: str, op: str) -> Tuple[Any, ...]:
+    """`f(2, 3)`, `f((2, 3))`, `f([2, 3])` or torch's keyword form `f(name=(2, 3))` as one tuple."""
+    if keyword:
+        if args or set(keyword) != {name}:
+            raise TypeError(f"{op}: takes its values as arguments or as {name}=..., got {args!r} and {sorted(keyword)}")
+        args = (keyword[name],)
+    return tuple(args[0]) if len(args) == 1 and isinstance(args[0], (tuple, list)) else tuple(args)
 
 
 def _dim(d: Any, ndim: int, op: str, shape: Tuple[int, ...]) -> int:
