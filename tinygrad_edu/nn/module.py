@@ -40,6 +40,26 @@ class Module:
     def __init__(self) -> None:
         self.training = True
 
+    def __setattr__(self, name: str, value: Any) -> None:
+        """Refuse to replace a parameter by anything but another parameter (or None), as PyTorch does.
+
+        `model.weight = model.weight - lr * model.weight.grad` would silently swap the trained leaf for the
+        result of an op (or, under no_grad, for a plain array): `parameters()` and the optimizer would lose it.
+        """
+        old = self.__dict__.get(name)
+        if (isinstance(old, Tensor) and old.requires_grad and old.is_leaf() and value is not old
+                and not (value is None or (isinstance(value, Tensor) and value.requires_grad and value.is_leaf()))):
+            what = ("the result of an op (a non-leaf Tensor)" if isinstance(value, Tensor) and not value.is_leaf()
+                    else "a Tensor that does not require grad" if isinstance(value, Tensor)
+                    else f"a {type(value).__name__}")
+            raise TypeError(
+                f"cannot assign {what} as parameter {name!r} of {type(self).__name__} (a Tensor with "
+                f"requires_grad=True made by you, or None, expected). To update a parameter, change it in place: "
+                f"`with no_grad(): model.{name} -= lr * model.{name}.grad` (or `model.{name}.data -= ...`); to "
+                f"replace it, assign a new leaf: `model.{name} = Tensor(array, requires_grad=True)`"
+            )
+        object.__setattr__(self, name, value)
+
     # ------------------------------------------------------------------------------------------- calling
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
