@@ -148,7 +148,8 @@ class Module:
         return {name: entries[name].data.copy() for name in sorted(entries, key=lambda n: order.get(n, len(order)))}
 
     def load_state_dict(self, state: Mapping[str, Any], strict: bool = True) -> IncompatibleKeys:
-        """Copy arrays into the parameters, in place (an optimizer holding them sees the new values).
+        """Copy arrays into the parameters and buffers, in place (an optimizer holding them sees the new values).
+        The values may be ndarrays, Tensors, or PyTorch tensors: `model.load_state_dict(torch_model.state_dict())`.
 
         With `strict`, the names must match exactly. Shapes must always match. Mismatches raise RuntimeError (as in
         PyTorch) naming the parameter and both shapes.
@@ -168,7 +169,7 @@ class Module:
         for name, p in params.items():
             if name not in state:
                 continue
-            value = np.asarray(state[name].data if isinstance(state[name], Tensor) else state[name])
+            value = _as_array(state[name])
             if value.shape != p.shape:
                 raise RuntimeError(
                     f"size mismatch for {name}: the state dict has shape {value.shape}, "
@@ -194,6 +195,15 @@ class Module:
             lines.append("  " + f"({name}): {child!r}".replace("\n", "\n  "))
         lines.append(")")
         return "\n".join(lines)
+
+
+def _as_array(value: Any) -> np.ndarray:
+    """A state-dict entry as an ndarray: our Tensors, numpy arrays, and PyTorch tensors (a torch `state_dict()`)."""
+    if isinstance(value, Tensor):
+        return value.data
+    if hasattr(value, "detach") and hasattr(value, "cpu") and hasattr(value, "numpy"):  # torch.Tensor, duck-typed
+        return value.detach().cpu().numpy()
+    return np.asarray(value)
 
 
 def _torch_order(module: Module, prefix: str = "") -> Iterator[str]:
