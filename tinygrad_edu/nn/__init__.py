@@ -15,6 +15,7 @@ from .losses import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HingeLoss, Hu
 from .module import IncompatibleKeys, Module
 from .normalization import BatchNorm1d, Dropout, LayerNorm
 from .serialize import load, save
+from .torch_bridge import to_torch
 
 __all__ = [
     "Module",
@@ -52,4 +53,5 @@ __all__ = [
     "scalar",
     "save",
     "load",
+    "to_torch",
 ]
