@@ -4,7 +4,9 @@
     model = nn.MLP([784, 128, 64, 10])
     loss = nn.functional.cross_entropy(model(x), y)
 
-`nn.scalar` has micrograd's Neuron/Layer/MLP built from one `Value` per weight.
+`nn.scalar` has micrograd's Neuron/Layer/MLP built from one `Value` per weight. Beside the layers and losses:
+`nn.init` (weight initialisation), `nn.utils` (gradient clipping), and `nn.to_torch(model)`, which turns a model
+into the equivalent `torch.nn` module with the same weights.
 """
 
 from . import functional, init, scalar, utils
