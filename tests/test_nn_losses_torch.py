@@ -325,3 +325,18 @@ def test_float32_in_float32_out():
         assert loss.dtype == np.float32
         loss.backward()
     assert logits.grad.dtype == np.float32 and x.grad.dtype == np.float32
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_one_sample_without_a_batch_axis_matches_torch(torch, reduction):
+    logits = np.array([0.5, -1.0, 2.0])
+    probs = np.array([0.2, 0.3, 0.5])
+    g = np.array(0.7)
+    w = np.array([1.0, 2.0, 0.5])
+    check_torch(torch, lambda x: F.cross_entropy(x, np.int64(2), reduction, weight=w, label_smoothing=0.1),
+                lambda x: torch.nn.functional.cross_entropy(x, torch.tensor(2), torch.tensor(w), reduction=reduction,
+                                                            label_smoothing=0.1), [logits], g)
+    check_torch(torch, lambda x, t: F.cross_entropy(x, t, reduction),
+                lambda x, t: torch.nn.functional.cross_entropy(x, t, reduction=reduction), [logits, probs], g)
+    check_torch(torch, lambda x: F.nll_loss(x, 1, reduction),
+                lambda x: torch.nn.functional.nll_loss(x, torch.tensor(1), reduction=reduction), [logits], g)
