@@ -307,3 +307,36 @@ def test_softmax_with_dim_does_not_warn():
         warnings.simplefilter("error")
         F.softmax(Tensor(np.ones((2, 3))), dim=-1)
         nn.Softmax(dim=1)(np.ones((2, 3)))
+
+
+def test_float32_in_float32_out():
+    logits = Tensor(np.random.default_rng(0).standard_normal((4, 3)).astype(np.float32), requires_grad=True)
+    x = Tensor(np.linspace(-2, 2, 4).astype(np.float32), requires_grad=True)
+    losses = [
+        F.cross_entropy(logits, [0, 1, 2, -100], weight=[1.0, 2.0, 3.0], label_smoothing=0.1),
+        F.cross_entropy(logits, np.full((4, 3), 1 / 3), weight=np.array([1.0, 2.0, 3.0])),
+        F.nll_loss(logits.log_softmax(axis=1), [0, 1, 2, 1], weight=np.ones(3)),
+        F.binary_cross_entropy_with_logits(x, [0, 1, 1, 0], pos_weight=np.array([2.0]), weight=np.full(4, 0.5)),
+        F.binary_cross_entropy(x.sigmoid(), [0.0, 1.0, 1.0, 0.0], weight=np.full(4, 0.5)),
+        F.smooth_l1_loss(x, np.zeros(4), beta=0.5),
+        F.huber_loss(x, np.zeros(4), delta=0.5),
+    ]
+    for loss in losses:
+        assert loss.dtype == np.float32
+        loss.backward()
+    assert logits.grad.dtype == np.float32 and x.grad.dtype == np.float32
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_one_sample_without_a_batch_axis_matches_torch(torch, reduction):
+    logits = np.array([0.5, -1.0, 2.0])
+    probs = np.array([0.2, 0.3, 0.5])
+    g = np.array(0.7)
+    w = np.array([1.0, 2.0, 0.5])
+    check_torch(torch, lambda x: F.cross_entropy(x, np.int64(2), reduction, weight=w, label_smoothing=0.1),
+                lambda x: torch.nn.functional.cross_entropy(x, torch.tensor(2), torch.tensor(w), reduction=reduction,
+                                                            label_smoothing=0.1), [logits], g)
+    check_torch(torch, lambda x, t: F.cross_entropy(x, t, reduction),
+                lambda x, t: torch.nn.functional.cross_entropy(x, t, reduction=reduction), [logits, probs], g)
+    check_torch(torch, lambda x: F.nll_loss(x, 1, reduction),
+                lambda x: torch.nn.functional.nll_loss(x, torch.tensor(1), reduction=reduction), [logits], g)

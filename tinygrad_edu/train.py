@@ -103,6 +103,64 @@ class History:
         return self.epoch[int(np.argmin(self.val_loss))]
 
 
+class EarlyStopping:
+    """A callback for `fit` that stops training once the monitored loss stops improving.
+
+    It watches `monitor` ("val_loss", the default, or "train_loss") after each epoch. An epoch improves on the
+    best so far when its loss is lower by more than `min_delta`; after `patience` epochs in a row without an
+    improvement, training stops. With `restore_best_weights` (the default) the model gets back the weights
+    (and buffers) of its best epoch when training ends, whether it stopped early or ran all its epochs.
+    Afterwards `best_epoch`, `best` and `stopped_epoch` (None if it never stopped) say what happened.
+
+        stopper = EarlyStopping(patience=5)
+        fit(model, loss_fn, opt, loader, epochs=200, val=(X_val, y_val), callbacks=[stopper])
+    """
+
+    def __init__(self, patience: int = 5, min_delta: float = 0.0, restore_best_weights: bool = True,
+                 monitor: str = "val_loss") -> None:
+        if not isinstance(patience, int) or patience < 1:
+            raise ValueError(f"EarlyStopping: patience must be a positive integer, got {patience!r}")
+        if min_delta < 0:
+            raise ValueError(f"EarlyStopping: min_delta must be >= 0, got {min_delta!r}")
+        if monitor not in ("val_loss", "train_loss"):
+            raise ValueError(f"EarlyStopping: monitor must be 'val_loss' or 'train_loss', got {monitor!r}")
+        self.patience, self.min_delta = patience, min_delta
+        self.restore_best_weights, self.monitor = restore_best_weights, monitor
+        self._reset()
+
+    def _reset(self) -> None:
+        self.best = math.inf
+        self.best_epoch: Optional[int] = None
+        self.stopped_epoch: Optional[int] = None
+        self.wait = 0
+        self._best_state: Optional[Dict[str, np.ndarray]] = None
+
+    def __call__(self, epoch: int, history: "History", model: Any) -> bool:
+        if epoch == history.epoch[0]:
+            self._reset()  # a new run of fit
+        values = getattr(history, self.monitor)
+        if not values:
+            raise ValueError("EarlyStopping monitors val_loss, but fit has no validation set: pass "
+                             "val=(X_val, y_val), or EarlyStopping(monitor='train_loss')")
+        if values[-1] < self.best - self.min_delta:
+            self.best, self.best_epoch, self.wait = values[-1], epoch, 0
+            if self.restore_best_weights:
+                if not hasattr(model, "state_dict"):
+                    raise TypeError("EarlyStopping(restore_best_weights=True) needs a Module (with state_dict)")
+                self._best_state = model.state_dict()
+            return False
+        self.wait += 1
+        if self.wait >= self.patience:
+            self.stopped_epoch = epoch
+            return True
+        return False
+
+    def on_train_end(self, model: Any) -> None:
+        """Put back the best epoch's weights (called by `fit` when training ends)."""
+        if self.restore_best_weights and self._best_state is not None:
+            model.load_state_dict(self._best_state)
+
+
 def _batch_size(y: Any) -> int:
     return len(y) if hasattr(y, "__len__") else 1
 
@@ -150,8 +208,9 @@ def fit(model: Any, loss_fn: Callable[[Any, Any], Any], optimizer: Any, train_lo
       while the weights were still changing (as Keras and most tutorials report them).
     - `val=(X_val, y_val)` is evaluated after every epoch with `evaluate` (eval mode, no gradients).
     - `metric` defaults to `accuracy`; pass None for regression.
-    - Each callback is called as `cb(epoch, history, model)` after the epoch; if one returns True, training stops
-      (early stopping).
+    - Each callback is called as `cb(epoch, history, model)` after the epoch; if one returns True, training stops.
+      A callback with an `on_train_end(model)` method has it called when training ends. `EarlyStopping` is one:
+      it stops when the validation loss stops improving and restores the best epoch's weights.
     - With `warn_overfitting`, an `OverfittingWarning` is issued (once) when `history.overfitting()` turns true.
     - A loss of nan or inf stops training with a RuntimeError that says where (usually: lower the learning rate).
     """
@@ -221,6 +280,9 @@ def fit(model: Any, loss_fn: Callable[[Any, Any], Any], optimizer: Any, train_lo
         if any([cb(epoch, history, model) for cb in callbacks]):
             break
     bar.close()
+    for cb in callbacks:
+        if hasattr(cb, "on_train_end"):
+            cb.on_train_end(model)
     return history
 
 

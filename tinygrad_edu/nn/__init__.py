@@ -4,7 +4,9 @@
     model = nn.MLP([784, 128, 64, 10])
     loss = nn.functional.cross_entropy(model(x), y)
 
-`nn.scalar` has micrograd's Neuron/Layer/MLP built from one `Value` per weight.
+`nn.scalar` has micrograd's Neuron/Layer/MLP built from one `Value` per weight. Beside the layers and losses:
+`nn.init` (weight initialisation), `nn.utils` (gradient clipping), and `nn.to_torch(model)`, which turns a model
+into the equivalent `torch.nn` module with the same weights.
 """
 
 from . import functional, init, scalar, utils
@@ -15,6 +17,7 @@ from .losses import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HingeLoss, Hu
 from .module import IncompatibleKeys, Module
 from .normalization import BatchNorm1d, Dropout, LayerNorm
 from .serialize import load, save
+from .torch_bridge import to_torch
 
 __all__ = [
     "Module",
@@ -52,4 +55,5 @@ __all__ = [
     "scalar",
     "save",
     "load",
+    "to_torch",
 ]

@@ -61,6 +61,21 @@ def _scores_and_labels(name: str, what: str, input: Any, target: Any, reduction:
     return input, labels
 
 
+def _unbatched(input: Any, target: Any, soft: bool) -> Optional[Tuple[Tensor, Any]]:
+    """One sample without a batch axis, as PyTorch allows: scores (C,) with one label (a 0-d target), or (with
+    `soft`) class probabilities (C,). Returned as a batch of one; None for any other input."""
+    input = as_tensor(input)
+    if input.ndim != 1:
+        return None
+    labels = _labels(target)
+    if labels.ndim == 0 and labels.dtype.kind in "iu":
+        return input.reshape(1, -1), labels.reshape(1)
+    if soft and labels.dtype.kind == "f" and labels.shape == input.shape:
+        t = target if isinstance(target, Tensor) else Tensor(labels, dtype=input.dtype)
+        return input.reshape(1, -1), t.reshape(1, -1)
+    return None
+
+
 def _nll(logp: Tensor, labels: np.ndarray, reduction: str, weight: Optional[np.ndarray] = None,
          ignore_index: int = -100, smoothing: float = 0.0) -> Tensor:
     """The loss of the module docstring as one op: loss_i = -sum_c A[i, c] logp[i, c] with the constant
@@ -94,11 +109,16 @@ def _nll(logp: Tensor, labels: np.ndarray, reduction: str, weight: Optional[np.n
 
 def nll_loss(input: Tensor, target: Any, reduction: str = "mean", *, weight: Any = None,
              ignore_index: int = -100) -> Tensor:
-    """Negative log likelihood: -w[y_i] input[i, y_i] for log-probabilities `input` (N, C) and integer labels y (N,).
+    """Negative log likelihood: -w[y_i] input[i, y_i] for log-probabilities `input` (N, C) and integer labels y (N,)
+    (or one sample: (C,) and a single label).
 
     `weight` (C,) rescales each class; samples whose label is `ignore_index` count for nothing, and the mean is
     taken over the weights of the samples that count (see the module docstring).
     """
+    unbatched = _unbatched(input, target, soft=False)
+    if unbatched is not None:
+        out = nll_loss(unbatched[0], unbatched[1], reduction, weight=weight, ignore_index=ignore_index)
+        return out.reshape(()) if reduction == "none" else out
     input, labels = _scores_and_labels("nll_loss", "log-probabilities", input, target, reduction, ignore_index)
     return _nll(input, labels, reduction, _class_weight(weight, input.shape[1], input, "nll_loss"), ignore_index)
 
@@ -106,7 +126,8 @@ def nll_loss(input: Tensor, target: Any, reduction: str = "mean", *, weight: Any
 def cross_entropy(input: Tensor, target: Any, reduction: str = "mean", *, weight: Any = None,
                   ignore_index: int = -100, label_smoothing: float = 0.0) -> Tensor:
     """Softmax + negative log likelihood, for logits (N, C) and integer class labels (N,) in 0..C-1, or class
-    probabilities (N, C) (a float target of the input's shape).
+    probabilities (N, C) (a float target of the input's shape); or one sample, (C,) with one label or (C,)
+    probabilities.
 
     Goes through log_softmax (never log(softmax)), so logits of +-1e4 give exact, finite losses. `weight`,
     `ignore_index` and `label_smoothing` (in [0, 1]) combine as in PyTorch: see the module docstring.
@@ -114,6 +135,11 @@ def cross_entropy(input: Tensor, target: Any, reduction: str = "mean", *, weight
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
     _check_reduction(reduction)
+    unbatched = _unbatched(input, target, soft=True)
+    if unbatched is not None:
+        out = cross_entropy(unbatched[0], unbatched[1], reduction, weight=weight, ignore_index=ignore_index,
+                            label_smoothing=label_smoothing)
+        return out.reshape(()) if reduction == "none" else out
     input = as_tensor(input)
     target_data = _labels(target)
     if target_data.dtype.kind == "f" and target_data.shape == input.shape and input.ndim == 2:

@@ -40,6 +40,26 @@ class Module:
     def __init__(self) -> None:
         self.training = True
 
+    def __setattr__(self, name: str, value: Any) -> None:
+        """Refuse to replace a parameter by anything but another parameter (or None), as PyTorch does.
+
+        `model.weight = model.weight - lr * model.weight.grad` would silently swap the trained leaf for the
+        result of an op (or, under no_grad, for a plain array): `parameters()` and the optimizer would lose it.
+        """
+        old = self.__dict__.get(name)
+        if (isinstance(old, Tensor) and old.requires_grad and old.is_leaf() and value is not old
+                and not (value is None or (isinstance(value, Tensor) and value.requires_grad and value.is_leaf()))):
+            what = ("the result of an op (a non-leaf Tensor)" if isinstance(value, Tensor) and not value.is_leaf()
+                    else "a Tensor that does not require grad" if isinstance(value, Tensor)
+                    else f"a {type(value).__name__}")
+            raise TypeError(
+                f"cannot assign {what} as parameter {name!r} of {type(self).__name__} (a Tensor with "
+                f"requires_grad=True made by you, or None, expected). To update a parameter, change it in place: "
+                f"`with no_grad(): model.{name} -= lr * model.{name}.grad` (or `model.{name}.data -= ...`); to "
+                f"replace it, assign a new leaf: `model.{name} = Tensor(array, requires_grad=True)`"
+            )
+        object.__setattr__(self, name, value)
+
     # ------------------------------------------------------------------------------------------- calling
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
@@ -128,7 +148,8 @@ class Module:
         return {name: entries[name].data.copy() for name in sorted(entries, key=lambda n: order.get(n, len(order)))}
 
     def load_state_dict(self, state: Mapping[str, Any], strict: bool = True) -> IncompatibleKeys:
-        """Copy arrays into the parameters, in place (an optimizer holding them sees the new values).
+        """Copy arrays into the parameters and buffers, in place (an optimizer holding them sees the new values).
+        The values may be ndarrays, Tensors, or PyTorch tensors: `model.load_state_dict(torch_model.state_dict())`.
 
         With `strict`, the names must match exactly. Shapes must always match, and dtypes must convert within their
         kind (float64 -> float32 is fine, complex or text is not). Mismatches raise RuntimeError (as in PyTorch)
@@ -149,7 +170,7 @@ class Module:
         for name, p in params.items():
             if name not in state:
                 continue
-            value = np.asarray(state[name].data if isinstance(state[name], Tensor) else state[name])
+            value = _as_array(state[name])
             if value.shape != p.shape:
                 raise RuntimeError(
                     f"size mismatch for {name}: the state dict has shape {value.shape}, "
@@ -181,6 +202,15 @@ class Module:
             lines.append("  " + f"({name}): {child!r}".replace("\n", "\n  "))
         lines.append(")")
         return "\n".join(lines)
+
+
+def _as_array(value: Any) -> np.ndarray:
+    """A state-dict entry as an ndarray: our Tensors, numpy arrays, and PyTorch tensors (a torch `state_dict()`)."""
+    if isinstance(value, Tensor):
+        return value.data
+    if hasattr(value, "detach") and hasattr(value, "cpu") and hasattr(value, "numpy"):  # torch.Tensor, duck-typed
+        return value.detach().cpu().numpy()
+    return np.asarray(value)
 
 
 def _torch_order(module: Module, prefix: str = "") -> Iterator[str]:
