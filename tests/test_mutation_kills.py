@@ -1,0 +1,1 @@
+"""Specifications that kill behaviour-changing mutants of the core (see docs/mutation.md)."""
