@@ -20,7 +20,7 @@ cd "$WORK"
 start=$(date +%s)
 "$PY" -m mutmut run --max-children "${JOBS:-2}" "$@" > mutmut-run.log 2>&1 || {
     echo "mutmut failed; the end of $WORK/mutmut-run.log:" >&2
-    tail -30 mutmut-run.log >&2
+    tail -c 4000 mutmut-run.log | tr "\r" "\n" | tail -30 >&2
     exit 1
 }
 echo "mutmut $("$PY" -m mutmut --version | awk '{print $NF}') finished in $(( $(date +%s) - start )) s (load: $(cut -d' ' -f1-3 /proc/loadavg))"
