@@ -74,9 +74,11 @@ def test_value_unary_chain_rules_with_a_random_incoming_gradient(name):
     def loss(x):
         return op(Value(x)).data * G + x * K
 
-    x = Value(x0)
-    (op(x) * G + x * K).backward()
-    assert x.grad == pytest.approx(numeric(loss, x0), rel=1e-6, abs=1e-9), name
+    expected = numeric(loss, x0)
+    for first in (True, False):  # both orders: the op's chain rule runs after the other use in one of them
+        x = Value(x0)
+        (op(x) * G + x * K if first else x * K + op(x) * G).backward()
+        assert x.grad == pytest.approx(expected, rel=1e-6, abs=1e-9), name
 
 
 VALUE_BINARY = {
@@ -93,11 +95,12 @@ VALUE_BINARY = {
 def test_value_binary_chain_rules_with_a_random_incoming_gradient(name):
     op = VALUE_BINARY[name]
     a0, b0 = 1.3, 0.6
-    a, b = Value(a0), Value(b0)
-    (op(a, b) * G + a * K + b * (2 * K)).backward()
     da = numeric(lambda x: op(Value(x), Value(b0)).data * G + x * K, a0)
     db = numeric(lambda y: op(Value(a0), Value(y)).data * G + y * 2 * K, b0)
-    assert (a.grad, b.grad) == pytest.approx((da, db), rel=1e-6), name
+    for first in (True, False):  # both orders: the op's chain rule runs after the other uses in one of them
+        a, b = Value(a0), Value(b0)
+        (op(a, b) * G + (a * K + b * (2 * K)) if first else (a * K + b * (2 * K)) + op(a, b) * G).backward()
+        assert (a.grad, b.grad) == pytest.approx((da, db), rel=1e-6), name
 
 
 def test_value_gradients_flow_only_into_inputs_that_require_them():
@@ -347,8 +350,10 @@ def test_detach_requires_grad_and_repr():
 def test_argmax_checks():
     assert Tensor([[1.0, 3.0], [4.0, 2.0]]).argmax(axis=1).data.tolist() == [1, 0]
     assert Tensor(np.zeros((2, 0))).argmax(axis=0).shape == (0,)
-    with pytest.raises(ValueError, match="argmax"):
-        Tensor(np.zeros((0, 3))).argmax(axis=0)
+    assert Tensor(np.zeros((1, 0))).argmax(axis=0).shape == (0,)
+    for shape, axis in (((0, 3), 0), ((0, 3), None), ((2, 0), 1)):
+        with pytest.raises(ValueError, match=r"^argmax\(\) over an empty axis of a tensor of shape"):
+            Tensor(np.zeros(shape)).argmax(axis=axis)
     with pytest.raises(ValueError, match=r"^argmax: axis 2 is out of range"):
         Tensor(np.zeros((2, 3))).argmax(axis=2)
 
