@@ -111,7 +111,19 @@ def test_value_gradients_flow_only_into_inputs_that_require_them():
         assert out.requires_grad and out._parents[0] is a
     a.requires_grad = False
     for op in VALUE_BINARY.values():
-        assert not op(a, b).requires_grad and op(a, b)._parents == ()
+        assert op(a, b).requires_grad is False and op(a, b)._parents == ()
+    for op, x0 in VALUE_UNARY.values():
+        out = op(Value(x0))
+        assert out.grad == 0.0 and out.label == "" and out.requires_grad is True
+
+
+def test_value_numerics_at_the_edges():
+    assert (Value(1e-300) ** -3).data == math.inf and (Value(-1e-300) ** -3).data == -math.inf
+    assert (Value(1e300) ** 3).data == math.inf and (Value(-1e300) ** 3).data == -math.inf
+    for x in np.linspace(0.0, 0.99, 67):  # x >= 0 uses 1 / (1 + e^-x), to the last bit
+        assert Value(float(x)).sigmoid().data == 1.0 / (1.0 + math.exp(-float(x)))
+    for x in np.linspace(-0.99, -0.01, 67):
+        assert Value(float(x)).sigmoid().data == math.exp(float(x)) / (1.0 + math.exp(float(x)))
 
 
 def test_value_sum_respects_no_grad_and_records_in_anomaly_mode():
@@ -533,3 +545,25 @@ def test_adam_on_values_and_weight_decay():
     q.grad = np.array([1.0, 1.0])
     opt.step()
     np.testing.assert_allclose(q.data, [np.inf, 0.9])
+
+
+def test_optimizer_messages_and_limits():
+    p = Tensor(np.array([np.inf, 1.0]), requires_grad=True, dtype=np.float64)
+    with pytest.raises(ValueError, match="^optimizer got an empty parameter list$"):
+        optim.SGD([], lr=0.1)
+    with pytest.raises(TypeError, match="^SGD: parameter 1 is a float, not a Tensor or Value$"):
+        optim.SGD([p, 1.0], lr=0.1)
+    with pytest.raises(ValueError, match=r"^Adam: parameter 0 \(shape \(2,\)\) does not require grad, so it would "
+                                         r"never change; make it with requires_grad=True$"):
+        optim.Adam([Tensor([1.0, 2.0])])
+    for kwargs, message in (({"momentum": -0.5}, "^momentum must be >= 0, got -0.5$"),
+                            ({"weight_decay": -1.0}, "^weight_decay must be >= 0, got -1.0$"),
+                            ({"nesterov": True}, "^nesterov=True needs a momentum > 0$")):
+        with pytest.raises(ValueError, match=message):
+            optim.SGD([p], lr=0.1, **kwargs)
+    frozen = optim.SGD([p], lr=0.0)  # lr = 0 is allowed (a warm-up schedule may start there)
+    p.grad = np.array([1.0, 1.0])
+    frozen.step()
+    sgd = optim.SGD([p], lr=0.1)  # no weight decay: the parameter is not added to the gradient (inf * 0 is nan)
+    sgd.step()
+    np.testing.assert_allclose(p.data, [np.inf, 0.9])
