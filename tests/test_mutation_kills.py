@@ -424,6 +424,14 @@ def test_anomaly_messages_describe_inputs_results_and_hints():
     assert message.endswith("The op was called at:\n  <unknown: the graph was built outside detect_anomaly()>")
 
 
+def test_a_trace_is_one_indented_traceback_line_even_without_source():
+    namespace = {"Value": Value}
+    with detect_anomaly():
+        exec("y = Value(2.0) * 3", namespace)  # code with no source file: linecache finds no line
+    trace = namespace["y"]._trace
+    assert trace.startswith('  File "') and trace == trace.rstrip()
+
+
 def test_anomaly_mode_does_not_blame_an_op_for_a_gradient_that_was_already_bad():
     x = Tensor([1.0, 2.0], requires_grad=True)
     x.grad = np.array([np.inf, 0.0], dtype=np.float32)  # left by an earlier backward
