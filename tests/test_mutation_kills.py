@@ -154,6 +154,7 @@ def test_value_detach_repr_and_labels():
 
 def test_value_op_names():
     a, b = Value(2.0), Value(3.0)
+    assert a._op == "" and Tensor([1.0])._op == ""  # a leaf has no op
     names = [(a + b)._op, (a - b)._op, (a * b)._op, (a / b)._op, (a**b)._op, (a + 1)._op, (a - 1)._op,
              (a * 0.5)._op, (a / 4)._op, (a**2)._op, (1 - a)._op, (1 / a)._op, (-a)._op, a.exp()._op, a.log()._op,
              a.tanh()._op, a.sigmoid()._op, a.relu()._op, a.abs()._op, Value.sum([a, b])._op]
