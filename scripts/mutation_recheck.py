@@ -4,9 +4,9 @@ Usage (from out/mutation/, after scripts/mutation.sh has generated mutants/):
     python ../../scripts/mutation_recheck.py --status survived,unchecked --tests tests/test_mutation_kills.py
 
 Each mutant runs in a forked child (so a mutant cannot disturb the next), with pytest -x on the given files and a
-time limit. A mutant the files reject is killed by the whole suite too (they are part of it); one that survived
+time limit, one line of progress per mutant. A mutant the files reject is killed by the whole suite too (they are part of it); one that survived
 the whole suite before and survives the added files still survives it. Writes the verdicts to
-mutants/recheck.json and prints them per file; it does not change mutmut's own cache.
+mutants/recheck.json (--out) and prints them per file; it does not change mutmut's own cache.
 """
 
 from __future__ import annotations
@@ -27,8 +27,12 @@ def main() -> None:
     parser.add_argument("--status", default="survived", help="comma-separated: survived, unchecked, timeout")
     parser.add_argument("--tests", nargs="+", default=["tests/test_mutation_kills.py"])
     parser.add_argument("--limit", type=float, default=60.0, help="seconds per mutant")
+    parser.add_argument("--names", help="a file of mutant names, one a line (instead of --status)")
+    parser.add_argument("--out", default="recheck.json", help="verdicts as JSON (in mutants/), written after each")
     args = parser.parse_args()
     wanted = set().union(*(CODES[s] for s in args.status.split(",")))
+    if args.names:
+        args.names = os.path.abspath(args.names)
     os.chdir("mutants")
     sys.path.insert(0, os.getcwd())
     import pytest  # noqa: F401  (imported once, before forking)
@@ -37,6 +41,8 @@ def main() -> None:
     names = []
     for meta in sorted(Path(".").rglob("*.py.meta")):
         names += [k for k, v in json.loads(meta.read_text())["exit_code_by_key"].items() if v in wanted]
+    if args.names:
+        names = Path(args.names).read_text().split()
     verdicts = {}
     start = time.time()
     for name in names:
@@ -54,7 +60,8 @@ def main() -> None:
             verdicts[name] = "timeout" if os.WTERMSIG(status) == signal.SIGALRM else "killed"
         else:
             verdicts[name] = "survived" if os.WEXITSTATUS(status) == 0 else "killed"
-    Path("recheck.json").write_text(json.dumps(verdicts, indent=1, ensure_ascii=False))
+        Path(args.out).write_text(json.dumps(verdicts, indent=1, ensure_ascii=False))  # after each: stop any time
+        print(f"{len(verdicts)}/{len(names)} {verdicts[name]} {name}", flush=True)
     by_file: dict = {}
     for name, verdict in verdicts.items():
         module = name.split(".x")[0]

@@ -1,7 +1,9 @@
 """Print mutmut's results as a table per source file (mutants, killed, survived, timeout, other) and the survivors.
 
-Usage: python scripts/mutation_table.py [MUTANTS_DIR] [--survivors]. It reads the `.meta` files mutmut 3 writes
-next to each mutated file (exit code per mutant: 1 or 3 killed, 0 survived, 36/24/152/255/-24 timeout).
+Usage: python scripts/mutation_table.py [MUTANTS_DIR] [--survivors] [--recheck FILE.json ...]. It reads the `.meta`
+files mutmut 3 writes next to each mutated file (exit code per mutant: 1 or 3 killed, 0 survived,
+36/24/152/255/-24 timeout); verdicts from `scripts/mutation_recheck.py` (given with --recheck, later files win)
+replace mutmut's for the mutants they cover.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ SURVIVED = {0}
 TIMEOUT = {36, 24, -24, 152, 255}
 
 
-def table(mutants_dir: Path) -> tuple[str, List[str]]:
+def table(mutants_dir: Path, recheck: Dict[str, str]) -> tuple[str, List[str]]:
     rows: Dict[str, Dict[str, int]] = {}
     survivors: List[str] = []
     for meta in sorted(mutants_dir.rglob("*.py.meta")):
@@ -29,6 +31,7 @@ def table(mutants_dir: Path) -> tuple[str, List[str]]:
             row["mutants"] += 1
             kind = ("killed" if code in KILLED else "survived" if code in SURVIVED else
                     "timeout" if code in TIMEOUT else "other")
+            kind = recheck.get(mutant, kind)
             row[kind] += 1
             if kind == "survived":
                 survivors.append(mutant)
@@ -41,10 +44,15 @@ def table(mutants_dir: Path) -> tuple[str, List[str]]:
 
 
 def main() -> None:
-    args = [a for a in sys.argv[1:] if not a.startswith("--")]
-    text, survivors = table(Path(args[0] if args else "mutants"))
+    argv = sys.argv[1:]
+    files = argv[argv.index("--recheck") + 1 :] if "--recheck" in argv else []
+    args = [a for a in argv if not a.startswith("--") and a not in files]
+    recheck: Dict[str, str] = {}
+    for name in files:
+        recheck.update(json.loads(Path(name).read_text()))
+    text, survivors = table(Path(args[0] if args else "mutants"), recheck)
     print(text)
-    print("('other': not checked yet, no test covers it, or suspicious; `mutmut results --all=true` lists each)")
+    print("('other': not checked yet, or no test covers it; `mutmut results --all=true` lists each)")
     if "--survivors" in sys.argv:
         print("\n".join(["", "survivors:"] + survivors))
 
