@@ -29,7 +29,7 @@ def main() -> None:
     parser.add_argument("--limit", type=float, default=60.0, help="seconds per mutant")
     parser.add_argument("--names", help="a file of mutant names, one a line (instead of --status)")
     parser.add_argument("--out", default="recheck.json", help="verdicts as JSON (in mutants/), written after each")
-    args = parser.parse_args()
+    args, extra = parser.parse_known_args()  # anything else goes to pytest (e.g. --deselect ID)
     wanted = set().union(*(CODES[s] for s in args.status.split(",")))
     if args.names:
         args.names = os.path.abspath(args.names)
@@ -53,7 +53,7 @@ def main() -> None:
             os.dup2(devnull, 1)
             os.dup2(devnull, 2)
             signal.alarm(int(args.limit))
-            code = pytest.main(["-x", "-q", "-p", "no:cacheprovider", "-p", "no:randomly", *args.tests])
+            code = pytest.main(["-x", "-q", "-p", "no:cacheprovider", "-p", "no:randomly", *args.tests, *extra])
             os._exit(int(code))
         _, status = os.waitpid(pid, 0)
         if os.WIFSIGNALED(status):
