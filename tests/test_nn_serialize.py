@@ -132,7 +132,7 @@ def test_zip_bomb_peak_memory_stays_small(bomb):
         "from tinygrad_edu import nn\n"
         "before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
         "try:\n"
-        f"    nn.load(sys.argv[1], max_bytes=1 << 20)\n"
+        "    nn.load(sys.argv[1], max_bytes=1 << 20)\n"
         "except ValueError:\n"
         "    pass\n"
         "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before)\n"
