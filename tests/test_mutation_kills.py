@@ -222,7 +222,7 @@ TENSOR_CASES = {
     "softmax axis 0": (lambda a: a.softmax(axis=0), [sym(3, 4)]),
     "log_softmax": (lambda a: a.log_softmax(axis=1), [sym(3, 4)]),
     "reshape": (lambda a: a.reshape(4, 3) * Tensor(np.arange(12.0).reshape(4, 3), dtype=np.float64), [sym(3, 4)]),
-    "transpose": (lambda a: a.transpose(2, 0, 1), [sym(2, 3, 4)]),
+    "transpose": (lambda a: a.transpose(0, 2), [sym(2, 3, 4)]),
     "T": (lambda a: a.T, [sym(3, 4)]),
     "index slice": (lambda a: a[1:, ::2], [sym(3, 4)]),
     "index repeated": (lambda a: a[np.array([0, 2, 0])], [sym(3, 4)]),
@@ -264,14 +264,14 @@ def test_a_graph_is_recorded_when_any_one_input_requires_grad():
     x, w, b = Tensor(sym(4, 3)), Tensor(sym(2, 3)), Tensor(sym(2))
     for needs in ([w], [b], [x], [w, b]):
         for t in (x, w, b):
-            t.requires_grad = t in needs
+            t.requires_grad = any(t is n for n in needs)
             t.grad = None
         out = F.linear(x, w, b)
         assert out.requires_grad and out._op == "linear", needs
         gout = sym(4, 2).astype(np.float32)
         out.backward(gout)
         for t in (x, w, b):
-            assert (t.grad is not None) == (t in needs)
+            assert (t.grad is not None) == any(t is n for n in needs)
     np.testing.assert_allclose(b.grad, gout.sum(axis=0), rtol=1e-6)
     np.testing.assert_allclose(w.grad, gout.T @ x.data, rtol=1e-5)
     x.requires_grad = w.requires_grad = b.requires_grad = False
