@@ -30,15 +30,22 @@ from .._files import atomic_write
 from ..autograd import Node, _nonfinite, toposort
 from .trace import backprop_trace, magnitude, replay_backward
 
-DEFAULT_MAX_NODES = 500
+# Beyond this many values a graph is drawn collapsed. Measured with `dot -Tpng` on scalar MLP graphs (2 shared
+# cores): 88 values 1.5 s (4973x2928 px), 138 values 3.3 s (5320x4832 px), 238 values 7.1 s (5992x8640 px),
+# 484 values 20 s (5651x19520 px); a collapsed picture of 4,000 values takes well under a second.
+DEFAULT_MAX_NODES = 150
+MAX_INCHES = 50  # dot scales a bigger drawing down to this (4800 px at 96 dpi): bounds the time to draw pixels
 DOT_TIMEOUT = 60.0  # seconds: render() and the notebook display stop `dot` after this long (None: no limit)
 COLLAPSE_MODES = (None, "neuron", "layer", "op")
 OP_GROUPS = 40  # collapse="op" aims for at most this many groups
+LOSS_OPS = ("log_softmax", "softmax", "nll_loss", "clamped_log", "softplus")  # drawn with the loss, not a layer
 REST_GROUPS = 12  # with a model: nodes outside every neuron/layer (inputs, loss) share at most this many groups
 
-# Gradient-flow colours, along a log scale from the graph's smallest to its largest gradient (at least MIN_DECADES
-# powers of ten wide).
-MIN_DECADES = 2.0
+# Gradient-flow colours, on a log scale of each gradient's size relative to the largest in the graph: red for the
+# largest, grey for DECADES/2 powers of ten smaller, blue for DECADES powers of ten smaller or less. With one
+# learning rate for all weights, a gradient 1000x smaller than the largest means those weights learn about 1000x
+# more slowly: that is what "vanishing" means here, and the legend says so. Only NaN and inf are "exploded".
+DECADES = 3.0
 VANISHING = (43, 95, 217)  # blue
 MIDDLE = (136, 136, 136)  # grey
 EXPLODING = (214, 39, 40)  # red
@@ -123,8 +130,8 @@ def draw_graph(
     model       anything with `named_parameters()` (`nn.Module`, `nn.scalar.MLP`): parameters are drawn with their
                 names, and each layer (name prefix up to the first index, e.g. `layers.0`) as a dashed cluster.
     grad_flow   colour and thicken each edge by the size of the gradient flowing back along it (|grad|, or the
-                norm for Tensors), on a log scale from the graph's smallest gradient (blue: vanishing) to its
-                largest (red: exploding), at least two powers of ten wide; dashed: no gradient. Needs backward().
+                norm for Tensors) compared with the graph's largest (red), on a log scale down to 1000x smaller
+                (blue: vanishing, those weights learn 1000x slower); dashed: no gradient. Needs backward().
     max_nodes   graphs with more value nodes are collapsed automatically (None: never).
     collapse    "neuron" (one node per neuron of a scalar model), "layer", or "op" (same op at similar depth:
                 works without a model). "neuron"/"layer" without a model fall back to "op".
@@ -149,7 +156,7 @@ def draw_graph(
     if collapse is None and max_nodes is not None and len(order) > max_nodes:
         collapse = _auto_mode(order, names)
         auto_note = (f"the graph has {len(order):,} nodes, more than max_nodes={max_nodes}, so it was collapsed "
-                     f"automatically (choose with collapse=, or raise max_nodes)")
+                     f"automatically (choose with collapse=; max_nodes=None draws every node, slowly)")
     if show_trace and collapse is not None:
         raise ValueError(
             f"show_trace numbers every op node, but this graph is drawn collapsed ({len(order):,} nodes, "
@@ -158,9 +165,10 @@ def draw_graph(
 
     graph = Graph(
         name="compute_graph",
-        graph_attr={"rankdir": rankdir, "fontname": "Helvetica", "fontsize": "11", "nodesep": "0.2", "ranksep": "0.35"},
+        graph_attr={"rankdir": rankdir, "fontname": "Helvetica", "fontsize": "11", "nodesep": "0.2", "ranksep": "0.35",
+                    "size": f"{MAX_INCHES},{MAX_INCHES}"},
         node_attr={"fontname": "Helvetica", "fontsize": "10"},
-        edge_attr={"arrowsize": "0.6"},
+        edge_attr={"arrowsize": "0.6", "fontname": "Helvetica"},
     )
     flows = _edge_magnitudes(order) if grad_flow else None
     if collapse is None:
@@ -379,26 +387,21 @@ def _edge_magnitudes(order: List[Node]) -> _Flows:
 
 
 class _GradScale:
-    """Maps a gradient magnitude to an edge colour and width, on a log scale over the graph's nonzero range.
-
-    The scale spans at least MIN_DECADES powers of ten around the graph's range, so a graph whose gradients are
-    all about the same size stays grey instead of calling its smallest gradient "vanishing".
-    """
+    """Maps a gradient magnitude to an edge colour and width: its size relative to the graph's largest gradient, on
+    a log scale DECADES powers of ten wide (smaller ones get the bottom colour)."""
 
     def __init__(self, magnitudes: Iterable[float]) -> None:
         positive = [m for m in magnitudes if m > 0.0 and math.isfinite(m)]
         self.min = min(positive) if positive else 0.0
         self.max = max(positive) if positive else 0.0
-        self.lo, self.hi = self.min, self.max
-        if positive and math.log10(self.max / self.min) < MIN_DECADES:
-            centre = math.sqrt(self.min * self.max)
-            self.lo, self.hi = centre / 10 ** (MIN_DECADES / 2), centre * 10 ** (MIN_DECADES / 2)
+        self.hi = self.max
+        self.lo = self.max / 10**DECADES
 
     def position(self, m: float) -> float:
-        """0 at the bottom of the scale, 1 at the top, linear in log10."""
-        if self.hi <= self.lo:
+        """1 for the largest gradient, 0 for one DECADES powers of ten smaller or less, linear in log10."""
+        if self.hi <= 0.0:
             return 0.5
-        return (math.log10(m) - math.log10(self.lo)) / (math.log10(self.hi) - math.log10(self.lo))
+        return min(1.0, max(0.0, 1.0 + math.log10(m / self.hi) / DECADES))
 
     def colour(self, t: float) -> str:
         a, b, u = (VANISHING, MIDDLE, 2 * t) if t < 0.5 else (MIDDLE, EXPLODING, 2 * t - 1)
@@ -415,18 +418,21 @@ class _GradScale:
 
 def _legend(graph: graphviz.Digraph, scale: _GradScale) -> None:
     """A boxed table explaining the edge colours, with the graph's numeric range."""
+    half = 10 ** (DECADES / 2)
     rows = [
-        (scale.colour(0.0), f"{scale.lo:.2g} or less: vanishing"),
-        (scale.colour(0.5), f"{math.sqrt(scale.lo * scale.hi):.2g}"),
-        (scale.colour(1.0), f"{scale.hi:.2g} or more: exploding"),
+        (scale.colour(1.0), f"{scale.hi:.2g}: the largest gradient here"),
+        (scale.colour(0.5), f"{scale.hi / half:.2g}: {half:.0f}x smaller"),
+        (scale.colour(0.0), f"{scale.lo:.2g} or less: {10 ** DECADES:,.0f}x smaller, vanishing"),
         (ZERO_COLOR, "0 (dashed: no gradient)"),
-        (NONFINITE_COLOR, "NaN or inf"),
+        (NONFINITE_COLOR, "NaN or inf: exploded"),
     ]
     cells = "".join(f'<TR><TD BGCOLOR="{colour}" WIDTH="24"> </TD><TD ALIGN="LEFT">{_html_text(text)}</TD></TR>'
                     for colour, text in rows)
     label = (f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="2">'
-             f'<TR><TD COLSPAN="2"><B>gradient flow</B>: |grad| along each edge</TD></TR>'
-             f'<TR><TD COLSPAN="2">(norm for tensors), colour and width on a log scale</TD></TR>{cells}'
+             f'<TR><TD COLSPAN="2"><B>gradient flow</B>: |grad| along each edge (norm for tensors),</TD></TR>'
+             f'<TR><TD COLSPAN="2">colour and width: how it compares with the largest</TD></TR>{cells}'
+             f'<TR><TD COLSPAN="2">(one learning rate for all: a weight whose gradient is {10 ** DECADES:,.0f}x</TD></TR>'
+             f'<TR><TD COLSPAN="2">smaller learns about {10 ** DECADES:,.0f}x more slowly)</TD></TR>'
              f'<TR><TD COLSPAN="2">this graph: {scale.min:.2g} to {scale.max:.2g}</TD></TR></TABLE>>')
     with graph.subgraph(name="cluster_legend") as legend:
         legend.attr(label="", style="rounded", color="#7f7f7f")
@@ -463,7 +469,8 @@ def _assign_groups(order: List[Node], param_group: Dict[int, str]) -> Dict[int, 
       2. all its parents are in G, and it reads a node of rule 1 or feeds a later op of rule 1: a neuron's running
          sum, the activation between two layers.
     The loss reads targets too (so it stays out), and ops that come after the last layer's own ops (the tail of a
-    loss such as `getitem`, `neg`, `mean`) stay out as well.
+    loss such as `getitem`, `neg`, `mean`) stay out as well, as does a loss's first op (`log_softmax` in
+    cross_entropy) unless it feeds another layer.
     """
     if not param_group:
         return {}
@@ -491,7 +498,8 @@ def _assign_groups(order: List[Node], param_group: Dict[int, str]) -> Dict[int, 
             continue
         parent_groups = {group.get(id(p)) for p in node._parents}
         if len(parent_groups) == 1 and None not in parent_groups:
-            if i in feeds_direct or any(id(p) in direct for p in node._parents):
+            loss_op = (node._op or "").startswith(LOSS_OPS)  # log_softmax after the last Linear: the loss's
+            if i in feeds_direct or (not loss_op and any(id(p) in direct for p in node._parents)):
                 group[i] = parent_groups.pop()
     return group
 
@@ -570,7 +578,7 @@ def _draw_collapsed(graph: graphviz.Digraph, root: Node, order: List[Node], name
                     titles: _LayerTitles, mode: str, max_nodes: Optional[int], flows: Optional[_Flows],
                     auto_note: str) -> None:
     """One box per group; one edge per pair of groups that share links, carrying the norm of their gradients."""
-    graph.attr(ranksep="0.8")  # room for the many edges between neighbouring layers
+    graph.attr(ranksep="0.6")
     notes = [auto_note] if auto_note else []
     if mode in ("neuron", "layer") and not names:
         notes.append(f"collapse={mode!r} needs a model to find its {mode}s; no model given, so grouped by op and depth")
@@ -594,6 +602,8 @@ def _draw_collapsed(graph: graphviz.Digraph, root: Node, order: List[Node], name
     op_groups, titles_of = _group_by_op_depth(order, rest, depth, target)
     group.update(op_groups)
     titles_of.update((g, g) for g in model_groups)
+    if mode != "op":
+        _fold_constants(order, group, names, set(model_groups))
     rest_groups = len(set(op_groups.values()))
 
     if mode == "op":
@@ -626,53 +636,113 @@ def _draw_collapsed(graph: graphviz.Digraph, root: Node, order: List[Node], name
                 outputs[g_src].append(parent)
     outputs[group[id(root)]].append(root)
 
+    # A scalar model's layer is one box with a row per neuron, in the model's order (neuron 0 on top); the many
+    # links between two layers' neurons are drawn as one edge, so the picture stays readable.
     group_ids = {g: f"g{k}" for k, g in enumerate(members)}
-    clusters: Dict[str, graphviz.Digraph] = {}
-    for g, nodes in members.items():
-        params = sum(1 for n in nodes if id(n) in names)
-        cluster = layer_key(g) if mode == "neuron" and isinstance(g, str) and layer_key(g) != g else None
-        title = g[len(cluster) + 1:] if cluster else titles_of[g]  # inside cluster `layers.0`, `neurons.3` suffices
-        attrs = {"shape": "box", "style": "rounded", "label": _group_label(title, nodes, outputs[g], params)}
-        if params:
-            attrs.update(style="rounded,filled", fillcolor=PARAM_FILL)
-        if g == group[id(root)]:
+    layer_rows: Dict[str, List[Any]] = defaultdict(list)
+    for g in sorted((g for g in members if isinstance(g, str)), key=_natural):
+        if mode == "neuron" and layer_key(g) != g:
+            layer_rows[layer_key(g)].append(g)
+    box_of = dict(group_ids)  # group -> node id (a layer row: `L0:n3`, the port of neuron 3's row)
+    layer_of: Dict[Any, str] = {}
+    for k, (layer, gs) in enumerate(layer_rows.items()):
+        rows = [titles(layer) + f" ({len(gs)} neuron{'s' if len(gs) > 1 else ''})"]
+        for j, g in enumerate(gs):
+            rows.append(f"<n{j}> " + "\\n".join(_record_escape(line) for line in _group_lines(
+                g, "neuron", g, members[g], outputs[g], names)))
+            box_of[g], layer_of[g] = f"L{k}:n{j}", f"L{k}"
+        rows[0] = _record_escape(rows[0])
+        body = " | ".join(rows)
+        attrs = {"shape": "record", "style": "rounded,filled", "fillcolor": PARAM_FILL,
+                 "label": body if graph.graph_attr["rankdir"] in ("LR", "RL") else "{ " + body + " }"}
+        if group[id(root)] in gs:
             attrs["penwidth"] = "2"
-        sub = graph
-        if cluster is not None:
-            if cluster not in clusters:
-                clusters[cluster] = _cluster(cluster, titles)
-            sub = clusters[cluster]
-        sub.node(group_ids[g], **attrs)
-    for sub in clusters.values():
-        graph.subgraph(sub)
+        graph.node(f"L{k}", **attrs)
+    for g, nodes in members.items():
+        if g not in layer_of:
+            kind = "layer" if g in titles_of and isinstance(g, str) else "ops"
+            lines = _group_lines(g, kind, titles_of[g], nodes, outputs[g], names)
+            attrs = {"shape": "box", "style": "rounded", "label": _plain(*lines)}
+            if any(id(n) in names for n in nodes):
+                attrs.update(style="rounded,filled", fillcolor=PARAM_FILL)
+            if g == group[id(root)]:
+                attrs["penwidth"] = "2"
+            graph.node(group_ids[g], **attrs)
 
+    drawn: Dict[Tuple[str, str], List[float]] = defaultdict(lambda: [0, 0.0])  # merged links between layer boxes
+    pairs: Dict[Tuple[str, str], int] = defaultdict(int)  # how many neuron-to-neuron connections each one stands for
+    for (g_src, g_dst), (count, sumsq) in links.items():
+        both_layers = g_src in layer_of and g_dst in layer_of
+        ends = (layer_of[g_src], layer_of[g_dst]) if both_layers else (box_of[g_src], box_of[g_dst])
+        drawn[ends][0] += count
+        drawn[ends][1] += sumsq
+        pairs[ends] += 1
     scale = None
     if flows is not None:
-        scale = _GradScale(math.sqrt(s) for _, s in links.values())
-    for (g_src, g_dst), (count, sumsq) in links.items():
+        scale = _GradScale(math.sqrt(s) for _, s in drawn.values())
+    for (src, dst), (count, sumsq) in drawn.items():
         attrs = {"tooltip": f"{count} links"}
         if scale is not None:
             attrs = scale.edge(math.sqrt(sumsq))
             attrs["tooltip"] = f"{count} links, gradient norm {math.sqrt(sumsq):.3g}"
-        graph.edge(group_ids[g_src], group_ids[g_dst], **attrs)
+        if pairs[(src, dst)] > 1:
+            attrs["label"] = f"{pairs[(src, dst)]} connections"
+            attrs["fontsize"] = "9"
+        graph.edge(src, dst, **attrs)
 
     graph.node("note", label=_plain(*notes), shape="note", style="filled", fillcolor="#fff8dc", fontsize="10")
     if scale is not None:
         _legend(graph, scale)
 
 
-def _group_label(title: str, nodes: List[Node], outputs: List[Node], params: int) -> str:
-    """Group name, how many nodes of which ops it holds, and its outputs' data and gradients."""
+def _fold_constants(order: List[Node], group: Dict[int, Any], names: Dict[int, str], model_groups: set) -> None:
+    """A leaf that is no parameter and is read by one group outside the model only (a constant of the loss, such as
+    the 0 a running sum starts from) joins that group: no edge from the inputs across the picture to the loss."""
+    readers: Dict[int, set] = defaultdict(set)
+    for node in order:
+        for parent in node._parents:
+            readers[id(parent)].add(group[id(node)])
+    for node in order:
+        i = id(node)
+        if node._parents or i in names or len(readers[i]) != 1:
+            continue
+        (reader,) = readers[i]
+        if reader not in model_groups:
+            group[i] = reader
+
+
+def _natural(name: str) -> List[Any]:
+    """Sort key that puts `neurons.10` after `neurons.9`."""
+    return [(0, int(part)) if part.isdigit() else (1, part) for part in name.split(".")]
+
+
+ACTIVATIONS = ("tanh", "relu", "sigmoid")
+
+
+def _group_lines(g: Any, kind: str, title: str, nodes: List[Node], outputs: List[Node],
+                 names: Dict[int, str]) -> List[str]:
+    """A collapsed group in words a learner reads: what it computes, its outputs and their gradients."""
+    params = [names[id(n)] for n in nodes if id(n) in names]
     ops = Counter(n._op or "leaf" for n in nodes)
-    op_text = ", ".join(f"{op} x{k}" for op, k in ops.most_common(4)) + (", ..." if len(ops) > 4 else "")
-    lines = [title, f"{len(nodes):,} nodes" + (f": {op_text}" if len(ops) > 1 else "")]
-    if params:
-        lines.append(f"{params} parameters")
+    if kind == "neuron":
+        act = next((a for a in ACTIVATIONS if a in ops), "")
+        weights = sum(1 for name in params if ".w." in f".{name}.")
+        formula = f"{act}(w·x + b)" if act else "w·x + b"
+        lines = [f"neuron {g.rsplit('.', 1)[-1]}: {formula}, {weights} weights + 1 bias"]
+    elif kind == "layer":
+        lines = [title, f"{sum(np.size(n.data) for n in nodes if id(n) in names):,} parameters"]
+    elif set(ops) == {"leaf"}:
+        lines = [f"inputs ({len(nodes)} values)"]
+    else:
+        shown = [(op, k) for op, k in ops.most_common() if op != "leaf"]
+        depth = title.split("  depth ")[1] if "  depth " in title else ""
+        lines = [", ".join(op + (f" x{k}" if k > 1 else "") for op, k in shown[:3]) + (", ..." if len(shown) > 3 else "")
+                 + (f" at depth {depth}" if depth else "")]
     if outputs:
-        plural = "s" if len(outputs) > 1 else ""
-        lines.append(f"{len(outputs)} output{plural}: data {_summary([o.data for o in outputs])}")
-        lines.append(f"grad {_summary([o.grad for o in outputs])}")
-    return _plain(*lines)
+        many = len(outputs) > 1 or np.size(outputs[0].data) > 1
+        lines.append(("outputs " if many else "output ") + _summary([o.data for o in outputs]))
+        lines.append(("gradients " if many else "gradient ") + _summary([o.grad for o in outputs]))
+    return lines
 
 
 def _summary(items: List[Any]) -> str:
