@@ -752,4 +752,6 @@ def _summary(items: List[Any]) -> str:
     flat = np.concatenate([np.ravel(np.asarray(x, dtype=np.float64)) for x in items])
     if flat.size <= 3:
         return ", ".join(f"{x:.3g}" for x in flat)
+    if flat.min() == flat.max():
+        return f"all {flat.min():.3g}"
     return f"{flat.min():.3g} .. {flat.max():.3g}"
