@@ -125,3 +125,17 @@ def test_the_biggest_default_drawing_renders_within_the_size_bound(tmp_path):
     png = render(draw_graph(chain_of(graph_module.DEFAULT_MAX_NODES)), tmp_path / "big.png").read_bytes()
     width, height = struct.unpack(">II", png[16:24])
     assert max(width, height) <= graph_module.MAX_INCHES * 96 + 1
+
+
+@needs_dot
+def test_draw_benchmark_runs(monkeypatch, capsys):
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    import bench_draw
+
+    monkeypatch.setattr(bench_draw, "CASES", [([2, 1], 1)])
+    bench_draw.main(["--quick"])
+    out = capsys.readouterr().out
+    assert "DEFAULT_MAX_NODES = " in out and " px" in out and "load average" in out
