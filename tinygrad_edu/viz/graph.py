@@ -30,11 +30,12 @@ from .._files import atomic_write
 from ..autograd import Node, _nonfinite, toposort
 from .trace import backprop_trace, magnitude, replay_backward
 
-# Beyond this many values a graph is drawn collapsed. Measured with `dot -Tpng` on scalar MLP graphs (2 shared
-# cores): 88 values 1.5 s (4973x2928 px), 138 values 3.3 s (5320x4832 px), 238 values 7.1 s (5992x8640 px),
-# 484 values 20 s (5651x19520 px); a collapsed picture of 4,000 values takes well under a second.
+# Beyond this many values a graph is drawn collapsed. Measured by benchmarks/bench_draw.py (`dot -Tpng` of scalar
+# MLP graphs drawn with model= and grad_flow=True, 2 cores at load average 12): 88 values 2.5 s (4973x2971 px),
+# 138 values 3.3 s (5320x4875 px), 238 values 7.5 s (5992x8683 px), 484 values 18.8 s (5656x19563 px). A whole
+# graph much past 150 values is too big to read; collapsed, 4,000 values draw in under a second.
 DEFAULT_MAX_NODES = 150
-MAX_INCHES = 50  # dot scales a bigger drawing down to this (4800 px at 96 dpi): bounds the time to draw pixels
+MAX_INCHES = 50  # dot scales bigger drawings down to this (4800 px at 96 dpi): 484 values then take 2.0 s, not 18.8
 DOT_TIMEOUT = 60.0  # seconds: render() and the notebook display stop `dot` after this long (None: no limit)
 COLLAPSE_MODES = (None, "neuron", "layer", "op")
 OP_GROUPS = 40  # collapse="op" aims for at most this many groups
