@@ -268,7 +268,8 @@ def test_collapse_per_neuron_gives_one_row_per_neuron_in_order_and_says_so():
     g = draw_graph(loss, model=model, collapse="neuron")
     ns = nodes(g)
     layers = [attr(ns[f"L{k}"], "label") for k in range(3)]
-    assert [re.findall(r"neuron (\d+): tanh\(w·x \+ b\)", text) for text in layers[:2]] == [["0", "1", "2"], ["0", "1"]]
+    rows = [re.findall(r"neuron (\d+): tanh\(w·x \+ b\)", text) for text in layers[:2]]
+    assert rows == [["0", "1", "2"], ["0", "1"]]
     assert "neuron 0: w·x + b, 2 weights + 1 bias" in layers[2]  # the output neuron is linear
     assert layers[0].startswith("layers.0: Layer (3 neurons)")
     assert len(ns) < total / 5

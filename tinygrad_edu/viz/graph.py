@@ -356,7 +356,8 @@ class _LayerTitles:
 def _cluster(key: str, titles: _LayerTitles) -> graphviz.Digraph:
     """A dashed box around one layer; Graphviz draws a subgraph as a box only when its name starts with cluster_."""
     name = "cluster_" + "".join(c if c.isalnum() else "_" for c in key)
-    return graphviz.Digraph(name=name, graph_attr={"label": _plain(titles(key)), "style": "rounded,dashed", "color": "#7f7f7f"})
+    return graphviz.Digraph(name=name, graph_attr={"label": _plain(titles(key)), "style": "rounded,dashed",
+                                                   "color": "#7f7f7f"})
 
 
 # ------------------------------------------------------------------------------------------------- gradient flow
@@ -432,7 +433,8 @@ def _legend(graph: graphviz.Digraph, scale: _GradScale) -> None:
     label = (f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="2">'
              f'<TR><TD COLSPAN="2"><B>gradient flow</B>: |grad| along each edge (norm for tensors),</TD></TR>'
              f'<TR><TD COLSPAN="2">colour and width: how it compares with the largest</TD></TR>{cells}'
-             f'<TR><TD COLSPAN="2">(one learning rate for all: a weight whose gradient is {10 ** DECADES:,.0f}x</TD></TR>'
+             f'<TR><TD COLSPAN="2">(one learning rate for all: a weight whose gradient is '
+             f'{10 ** DECADES:,.0f}x</TD></TR>'
              f'<TR><TD COLSPAN="2">smaller learns about {10 ** DECADES:,.0f}x more slowly)</TD></TR>'
              f'<TR><TD COLSPAN="2">this graph: {scale.min:.2g} to {scale.max:.2g}</TD></TR></TABLE>>')
     with graph.subgraph(name="cluster_legend") as legend:
@@ -737,8 +739,8 @@ def _group_lines(g: Any, kind: str, title: str, nodes: List[Node], outputs: List
     else:
         shown = [(op, k) for op, k in ops.most_common() if op != "leaf"]
         depth = title.split("  depth ")[1] if "  depth " in title else ""
-        lines = [", ".join(op + (f" x{k}" if k > 1 else "") for op, k in shown[:3]) + (", ..." if len(shown) > 3 else "")
-                 + (f" at depth {depth}" if depth else "")]
+        text = ", ".join(op + (f" x{k}" if k > 1 else "") for op, k in shown[:3]) + (", ..." if len(shown) > 3 else "")
+        lines = [text + (f" at depth {depth}" if depth else "")]
     if outputs:
         many = len(outputs) > 1 or np.size(outputs[0].data) > 1
         lines.append(("outputs " if many else "output ") + _summary([o.data for o in outputs]))
