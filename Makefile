@@ -8,7 +8,7 @@ ARGS ?=
 	lesson-2d loss-functions moons regression mnist-lab visualize-graph
 
 help:
-	@echo "make demo             the main demo (installs numpy, matplotlib, graphviz, tqdm into .venv)"
+	@echo "make demo             the main demo (first installs numpy, matplotlib, graphviz, tqdm, threadpoolctl into .venv)"
 	@echo "make test             the whole test suite (also installs pytest, hypothesis, PyTorch CPU, chromium)"
 	@echo "make lesson-2d | loss-functions | moons | regression | mnist-lab | visualize-graph   one demo [ARGS=...]"
 	@echo "make graph            the example compute-graph pictures into graphs/ [ARGS=\"--out DIR --format png\"]"

@@ -17,25 +17,33 @@ TORCH_VERSION="2.13.0"
 TORCH_INDEX_URL="${TORCH_INDEX_URL:-https://download.pytorch.org/whl/cpu}"
 case "$WHAT" in demo|test) ;; *) echo "usage: scripts/setup.sh demo|test" >&2; exit 2 ;; esac
 
-apt_install() {  # apt_install PROGRAM PACKAGE WHY: install PACKAGE with apt-get when PROGRAM is missing
-  local program="$1" package="$2" why="$3"
-  command -v "$program" >/dev/null 2>&1 && return 0
+APT_UPDATED=0
+apt_install() {  # apt_install PACKAGE WHY: install a Debian package (as root), or say how
+  local package="$1" why="$2"
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "setup: installing $package with apt-get ($why)"
-    if [ ! -f /tmp/.tinygrad_edu_apt_updated ]; then apt-get update -qq && touch /tmp/.tinygrad_edu_apt_updated; fi
+    if [ "$APT_UPDATED" = 0 ]; then apt-get update -qq && APT_UPDATED=1; fi
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$package" >/dev/null && return 0
-    echo "setup: WARNING: 'apt-get install $package' failed; $why will not work"
+    echo "setup: WARNING: 'apt-get install $package' failed: $why will not work"
   else
-    echo "setup: '$program' not found and not root; install it yourself (e.g. 'sudo apt-get install $package'): $why"
+    echo "setup: please install $package yourself (e.g. 'sudo apt-get install $package'): $why"
   fi
+  return 1
 }
 
-apt_install dot graphviz "pictures of compute graphs; without it only their DOT source is written"
+command -v dot >/dev/null 2>&1 \
+  || apt_install graphviz "pictures of compute graphs (without dot, only their DOT source is written)" || true
 if [ "$WHAT" = test ]; then
-  apt_install chromium chromium "the browser tests of the step player; without it they are skipped"
+  command -v chromium >/dev/null 2>&1 \
+    || apt_install chromium "the browser tests of the step player (they are skipped without it)" || true
 fi
 
-[ -x "$VENV/bin/python" ] || "$PYTHON" -m venv "$VENV"
+if [ ! -x "$VENV/bin/python" ]; then
+  if ! "$PYTHON" -c "import ensurepip, venv" >/dev/null 2>&1; then  # Debian ships venv separately
+    apt_install python3-venv "creating the virtualenv .venv" || true
+  fi
+  "$PYTHON" -m venv "$VENV" || { echo "setup: '$PYTHON -m venv $VENV' failed (Debian: apt-get install python3-venv)" >&2; exit 1; }
+fi
 PIP=("$VENV/bin/python" -m pip)
 stamp="$VENV/.installed-$WHAT"
 if [ -f "$stamp" ] && [ ! pyproject.toml -nt "$stamp" ] && [ ! scripts/setup.sh -nt "$stamp" ]; then

@@ -14,7 +14,7 @@ from tinygrad_edu import Tensor, Value, nn
 from tinygrad_edu.autograd import toposort
 from tinygrad_edu.viz import (GraphvizNotFoundError, backprop_trace, draw_graph, format_trace, plot_grad_norms,
                               render, replay_backward)
-from tinygrad_edu.viz.graph import EXPLODING, VANISHING, layer_key, neuron_key
+from tinygrad_edu.viz.graph import EXPLODING, MIDDLE, VANISHING, layer_key, neuron_key
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot program is not installed")
 
@@ -224,7 +224,8 @@ def test_grad_flow_colours_a_vanishing_and_an_exploding_gradient_differently():
     assert small_colour == hex_of(VANISHING) and big_colour == hex_of(EXPLODING)
     assert big_width > small_width
     legend = nodes(g)["legend"]
-    assert "vanishing" in legend and "exploding" in legend and "1e-06" in legend and "1e+03" in legend
+    assert "vanishing" in legend and "largest" in legend and "1e-06" in legend and "1e+03" in legend
+    assert "exploding" not in legend  # a large gradient is not "exploding"; only NaN and inf are called exploded
     assert "subgraph cluster_legend" in g.source
 
 
@@ -242,29 +243,42 @@ def test_grad_flow_on_tensors_uses_norms_and_draws_dashed_edges_where_nothing_fl
     assert len({attr(a, "color") for _, _, a in edges(g) if "dashed" not in a}) > 1
 
 
-def test_gradients_of_similar_size_stay_near_grey():
+def test_gradients_of_similar_size_get_similar_colours_and_none_is_called_vanishing():
     a = Value(1.0)
     out = a * 1.5 + a * 2.0
     out.backward()
     colours = {attr(t, "color") for _, _, t in edges(draw_graph(out, grad_flow=True)) if "dashed" not in t}
-    assert hex_of(VANISHING) not in colours and hex_of(EXPLODING) not in colours
+    assert hex_of(VANISHING) not in colours and hex_of(MIDDLE) not in colours  # all within 2x of the largest
+
+
+def test_colour_is_the_size_relative_to_the_largest_gradient():
+    from tinygrad_edu.viz.graph import DECADES, _GradScale
+
+    scale = _GradScale([1e-9, 1.0, 100.0])
+    assert scale.position(100.0) == 1.0 and scale.position(100.0 / 10**DECADES) == 0.0
+    assert scale.position(1e-9) == 0.0 and abs(scale.position(100.0 / 10 ** (DECADES / 2)) - 0.5) < 1e-12
 
 
 # ------------------------------------------------------------------------------------------------ collapsing
 
 
-def test_collapse_per_neuron_gives_one_node_per_neuron_and_says_so():
+def test_collapse_per_neuron_gives_one_row_per_neuron_in_order_and_says_so():
     loss, model = tiny_scalar_model()
     total = len(toposort(loss))
     g = draw_graph(loss, model=model, collapse="neuron")
     ns = nodes(g)
-    neuron_boxes = [k for k, v in ns.items() if re.search(r"label=\"neurons\.\d", v)]
-    assert len(neuron_boxes) == 3 + 2 + 1
+    layers = [attr(ns[f"L{k}"], "label") for k in range(3)]
+    rows = [re.findall(r"neuron (\d+): tanh\(w·x \+ b\)", text) for text in layers[:2]]
+    assert rows == [["0", "1", "2"], ["0", "1"]]
+    assert "neuron 0: w·x + b, 2 weights + 1 bias" in layers[2]  # the output neuron is linear
+    assert layers[0].startswith("layers.0: Layer (3 neurons)")
     assert len(ns) < total / 5
     note = attr(ns["note"], "label")
     m = re.search(r"collapsed ([\d,]+) nodes into 6 neuron nodes; the other ([\d,]+)", note)
     assert m and int(m.group(1).replace(",", "")) + int(m.group(2).replace(",", "")) == total
-    assert "subgraph cluster_layers_1" in g.source
+    between = [a for t, h, a in edges(g) if (t, h) == ("L0", "L1")]
+    assert len(between) == 1 and "6 connections" in between[0]  # 3 x 2 neurons: one edge, not a tangle
+    assert "subgraph cluster" not in g.source  # no layer title for an edge to cross
 
 
 def test_collapse_per_layer_and_grad_flow_on_collapsed_edges():
@@ -290,7 +304,7 @@ def test_collapse_by_op_works_without_a_model_and_merges_running_sums():
         chain = chain + Value(float(k))
     ns = nodes(draw_graph(chain, collapse="op"))
     assert sorted(attr(v, "label").split("\\n")[0] for k, v in ns.items() if k.startswith("g")) == [
-        "+  depth 1-200", "leaf  depth 0"]
+        "+ x200 at depth 1-200", "inputs (201 values)"]
 
 
 def test_collapse_by_neuron_without_a_model_falls_back_to_ops_and_says_so():
@@ -515,3 +529,14 @@ def test_command_line_without_dot_writes_dot_files_and_says_how_to_install(tmp_p
     names = {p.name for p in (tmp_path / "out").iterdir()}
     assert {"expression.dot", "tensor_mlp.dot", "grad_norms.png"} <= names and "expression.svg" not in names
     assert "apt-get install graphviz" in capsys.readouterr().err
+
+
+def test_log_softmax_is_drawn_with_the_loss_not_inside_the_last_layer():
+    model = nn.Sequential(nn.Linear(2, 4, seed=0), nn.Tanh(), nn.Linear(4, 3, seed=1))
+    x = Tensor(np.random.default_rng(0).normal(size=(5, 2)))
+    loss = nn.CrossEntropyLoss()(model(x), np.array([0, 1, 2, 0, 1]))
+    loss.backward()
+    source = draw_graph(loss, model=model).source
+    last_layer = source.split("subgraph cluster_2", 1)[1].split("}", 1)[0]
+    assert "linear" in last_layer and "log_softmax" not in last_layer
+    assert "log_softmax" in source

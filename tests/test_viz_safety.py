@@ -97,3 +97,45 @@ def test_tensor_labels_are_escaped_too():
     y.backward()
     source = draw_graph(y).source
     assert "\x01" not in source and "x\\\\x01\\<b\\>" in source
+
+
+def chain_of(n_values):
+    """A chain with exactly `n_values` value nodes."""
+    x = Value(0.5, label="x")
+    for _ in range(n_values - 1):
+        x = x * 1.01
+    return x
+
+
+def test_just_under_the_limit_is_drawn_whole_and_just_over_is_collapsed():
+    from tinygrad_edu.autograd import toposort
+
+    limit = graph_module.DEFAULT_MAX_NODES
+    under, over = chain_of(limit), chain_of(limit + 1)
+    assert len(toposort(under)) == limit and len(toposort(over)) == limit + 1
+    assert "note" not in draw_graph(under).source and draw_graph(under).source.count("shape=record") == limit
+    source = draw_graph(over).source
+    assert "more than max_nodes=" in source and source.count("shape=record") == 0
+
+
+@needs_dot
+def test_the_biggest_default_drawing_renders_within_the_size_bound(tmp_path):
+    import struct
+
+    png = render(draw_graph(chain_of(graph_module.DEFAULT_MAX_NODES)), tmp_path / "big.png").read_bytes()
+    width, height = struct.unpack(">II", png[16:24])
+    assert max(width, height) <= graph_module.MAX_INCHES * 96 + 1
+
+
+@needs_dot
+def test_draw_benchmark_runs(monkeypatch, capsys):
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    import bench_draw
+
+    monkeypatch.setattr(bench_draw, "CASES", [([2, 1], 1)])
+    bench_draw.main(["--quick"])
+    out = capsys.readouterr().out
+    assert "DEFAULT_MAX_NODES = " in out and " px" in out and "load average" in out

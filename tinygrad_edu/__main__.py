@@ -26,8 +26,8 @@ from .viz import GraphvizNotFoundError, backprop_trace, draw_graph, format_trace
 DESCRIPTIONS = {
     "expression": "L = (a*b + c) * f: data, gradients, and the step at which backward() visits each op",
     "neuron": "one tanh neuron, edges coloured by gradient size; the dashed edge: w2 gets no gradient (x2 = 0)",
-    "scalar_mlp_forward": "a micrograd MLP(2, [8, 8, 1]) on 32 points, one box per neuron (4,000+ nodes collapsed)",
-    "scalar_mlp_backward": "the same after backward(): edge colour and width show the gradient between neurons",
+    "scalar_mlp_forward": "a micrograd MLP(2, [8, 8, 1]) on 32 points, a row per neuron (4,000+ nodes collapsed)",
+    "scalar_mlp_backward": "the same after backward(): edge colour and width show the gradient between layers",
     "tensor_mlp": "a deep sigmoid MLP of Tensors: the gradient fades from red to blue towards the first layer",
     "grad_norms": "per-layer gradient norms while that MLP trains: the first layer starts ~1000x below the last",
 }
