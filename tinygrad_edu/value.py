@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import math
-from typing import Any, Callable, Iterable, Optional, Tuple, Union
+from typing import Any, Callable, Iterable, Optional, Sequence, Tuple, Union
 
 from .autograd import Node, current_mode, record_trace
 
@@ -313,6 +313,66 @@ class Value(Node):
     def _sum_back(out: "Value", g: float) -> None:
         for p in out._parents:
             p.grad += g
+
+    @staticmethod
+    def weighted_sum(weights: Sequence["Value"], inputs: Sequence["Value"], bias: "Value") -> "Value":
+        """A neuron's `b + w0*x0 + w1*x1 + ...` as one node `w·x+b` (the same number: added left to right, bias
+        first, as `Value.sum([b, w0*x0, ...])`). Its parents are `(b, w0, x0, w1, x1, ...)`.
+
+        The chain rule is the one the unfused graph applies link by link: d/db = 1, d/dwi = xi, d/dxi = wi. One node
+        instead of one `*` per weight plus a sum: a scalar MLP's graph has 5x fewer nodes, so building, walking and
+        freeing it is that much less work (moons step: see docs/benchmarks.md). To draw the products one by one,
+        build the model with `nn.scalar.MLP(..., fused=False)`.
+        """
+        if len(weights) != len(inputs):
+            raise ValueError(f"weighted_sum: {len(weights)} weights but {len(inputs)} inputs")
+        return Value._weighted_sum(weights, inputs, bias, any(x.requires_grad for x in inputs))
+
+    @staticmethod
+    def _weighted_sum(weights: Sequence["Value"], inputs: Sequence["Value"], bias: "Value",
+                      inputs_need_grad: bool) -> "Value":
+        """`weighted_sum` for callers that know whether any input requires grad (a Layer asks once for all of its
+        neurons): inputs that are constants (the data) then get no chain rule at all."""
+        total = bias.data
+        for w, x in zip(weights, inputs):
+            total += w.data * x.data
+        out = _new_value(Value)
+        out.data = total
+        out.grad = 0.0
+        out.label = ""
+        out._op = "w·x+b"
+        out._a = out._b = None
+        mode = current_mode()
+        if mode.enabled and (inputs_need_grad or bias.requires_grad or any(w.requires_grad for w in weights)):
+            terms = [bias]
+            for pair in zip(weights, inputs):
+                terms += pair
+            out._terms = tuple(terms)
+            out._backward = Value._weighted_sum_back if inputs_need_grad else Value._weighted_sum_weights_back
+            out.requires_grad = True
+        else:
+            out._terms = ()
+            out._backward = None
+            out.requires_grad = False
+        if mode.anomaly:
+            record_trace(out, out._terms or (bias, *weights, *inputs))
+        return out
+
+    @staticmethod
+    def _weighted_sum_back(out: "Value", g: float) -> None:
+        terms = out._terms  # (b, w0, x0, w1, x1, ...)
+        terms[0].grad += g  # d/db = 1
+        for w, x in zip(terms[1::2], terms[2::2]):
+            w.grad += x.data * g  # d/dwi = xi
+            x.grad += w.data * g  # d/dxi = wi
+
+    @staticmethod
+    def _weighted_sum_weights_back(out: "Value", g: float) -> None:
+        """The same chain rule when the inputs are constants (the data): their gradients would be thrown away."""
+        terms = out._terms
+        terms[0].grad += g
+        for w, x in zip(terms[1::2], terms[2::2]):
+            w.grad += x.data * g
 
     def __radd__(self, other: Number) -> "Value":
         return self + other  # c + a == a + c, to the last bit

@@ -51,10 +51,14 @@ class Neuron(ScalarModule):
 
     `nonlin=False` leaves out the activation (a linear output neuron). Pass `seed=` or a `random.Random` as `rng=`
     for reproducible weights.
+
+    `fused=True` (the default) computes `w . x + b` as one node (`Value.weighted_sum`, op `w·x+b`): the fast way to
+    train. `fused=False` builds it as micrograd does, one `*` node per weight and a `sum` node: the same numbers
+    and gradients, in 5x more nodes, for pictures that show every product (the lesson's drawing of a neuron).
     """
 
     def __init__(self, nin: int, nonlin: bool = True, activation: str = "relu", seed: Optional[int] = None,
-                 rng: Optional[random.Random] = None) -> None:
+                 rng: Optional[random.Random] = None, fused: bool = True) -> None:
         if not isinstance(nin, int) or nin < 1:
             raise ValueError(f"a neuron needs at least one input, got nin={nin!r}")
         if activation not in ACTIVATIONS:
@@ -64,12 +68,20 @@ class Neuron(ScalarModule):
         self.b = Value(0.0)
         self.nonlin = nonlin
         self.activation = activation
+        self.fused = fused
 
     def __call__(self, x: Input) -> Value:
+        x = [_constant(xi) for xi in x]
+        return self._forward(x, any(xi.requires_grad for xi in x))
+
+    def _forward(self, x: Sequence[Value], inputs_need_grad: bool) -> Value:
+        """The neuron on inputs that are already Values (a Layer converts them once for all its neurons)."""
         if len(x) != len(self.w):
             raise ValueError(f"this neuron has {len(self.w)} weights but got {len(x)} inputs")
-        # One `*` node per input, then one `sum` node (bias first): the numbers of micrograd's running sum.
-        act = Value.sum([self.b, *(wi * xi for wi, xi in zip(self.w, x))])
+        if self.fused:
+            act = Value._weighted_sum(self.w, x, self.b, inputs_need_grad)
+        else:  # one `*` node per input, then one `sum` node (bias first): the numbers of micrograd's running sum
+            act = Value.sum([self.b, *(wi * xi for wi, xi in zip(self.w, x))])
         if not self.nonlin:
             return act
         return act.relu() if self.activation == "relu" else act.tanh()
@@ -93,7 +105,8 @@ class Layer(ScalarModule):
     def __call__(self, x: Input) -> Union[Value, List[Value]]:
         """One Value per neuron; a single Value when the layer has one neuron (as micrograd)."""
         x = [_constant(xi) for xi in x]  # numbers become Values once here, not once per neuron
-        out = [n(x) for n in self.neurons]
+        inputs_need_grad = any(xi.requires_grad for xi in x)
+        out = [n._forward(x, inputs_need_grad) for n in self.neurons]
         return out[0] if len(out) == 1 else out
 
     def named_parameters(self) -> List[Tuple[str, Value]]:
@@ -104,16 +117,19 @@ class Layer(ScalarModule):
 
 
 class MLP(ScalarModule):
-    """Layers of sizes `nouts` after `nin` inputs; ReLU (or tanh) between layers, the last layer is linear."""
+    """Layers of sizes `nouts` after `nin` inputs; ReLU (or tanh) between layers, the last layer is linear.
+
+    `fused=False` builds every neuron as one `*` node per weight and a `sum` (see `Neuron`), for pictures.
+    """
 
     def __init__(self, nin: int, nouts: Sequence[int], activation: str = "relu", seed: Optional[int] = None,
-                 rng: Optional[random.Random] = None) -> None:
+                 rng: Optional[random.Random] = None, fused: bool = True) -> None:
         if not nouts:
             raise ValueError("an MLP needs at least one layer: nouts is empty")
         rng = rng if rng is not None else random.Random(seed)
         sizes = [nin] + list(nouts)
         last = len(nouts) - 1
-        self.layers = [Layer(sizes[i], sizes[i + 1], rng=rng, nonlin=i != last, activation=activation)
+        self.layers = [Layer(sizes[i], sizes[i + 1], rng=rng, nonlin=i != last, activation=activation, fused=fused)
                        for i in range(len(nouts))]
 
     def __call__(self, x: Input) -> Union[Value, List[Value]]:
