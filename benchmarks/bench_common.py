@@ -109,3 +109,37 @@ def load_micrograd(install: bool = True) -> Optional[ModuleType]:
     importlib.import_module("micrograd.engine")
     importlib.import_module("micrograd.nn")
     return package
+
+
+JAX_DIR = ROOT / "out" / "bench-deps" / "jax"
+JAX_REQUIREMENTS = Path(__file__).resolve().parent / "requirements-jax.txt"
+
+
+def install_jax() -> bool:
+    """Install the pinned JAX (benchmarks/requirements-jax.txt) into out/bench-deps/jax, not into the project's
+    environment, unless it is there already. False when pip cannot install it here (no wheel for this Python or
+    platform, no network): the JAX rows are then skipped with a note."""
+    if (JAX_DIR / "jax").is_dir() and (JAX_DIR / "jaxlib").is_dir():
+        return True
+    command = [sys.executable, "-m", "pip", "install", "--quiet", "--target", str(JAX_DIR), "-r", str(JAX_REQUIREMENTS)]
+    print(f"benchmarks: installing JAX ({JAX_REQUIREMENTS.name}) into {JAX_DIR}", file=sys.stderr)
+    return subprocess.run(command).returncode == 0
+
+
+def jax_version() -> Optional[str]:
+    """The pinned JAX version, from the requirements file."""
+    for line in JAX_REQUIREMENTS.read_text().splitlines():
+        if line.startswith("jax=="):
+            return line.split("==", 1)[1].strip()
+    return None
+
+
+def load_jax() -> ModuleType:
+    """JAX on the CPU, from out/bench-deps/jax (after the project's own packages, so numpy stays the project's).
+    With one BLAS thread asked for, XLA is kept to one thread too."""
+    os.environ.setdefault("JAX_PLATFORMS", "cpu")
+    if os.environ.get("OMP_NUM_THREADS") == "1":
+        os.environ.setdefault("XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1")
+    if str(JAX_DIR) not in sys.path:
+        sys.path.append(str(JAX_DIR))
+    return importlib.import_module("jax")

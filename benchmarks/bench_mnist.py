@@ -37,10 +37,10 @@ def initial_layers(seed: int = 0) -> List[Tuple[np.ndarray, np.ndarray]]:
     return layers
 
 
-def mnist_batches(n_images: int) -> Batches:
-    """The first `n_images` training images in batches of 64, in file order (no shuffle: every engine sees the same)."""
+def mnist_batches(n_images: int, batch: int = BATCH) -> Batches:
+    """The first `n_images` training images in batches, in file order (no shuffle: every engine sees the same)."""
     X, y, _, _ = mnist_lesson_split()
-    return [(X[i:i + BATCH], y[i:i + BATCH]) for i in range(0, n_images, BATCH)]
+    return [(X[i:i + batch], y[i:i + batch]) for i in range(0, n_images, batch)]
 
 
 # ----------------------------------------------------------------------------------------------- the three engines
@@ -99,6 +99,43 @@ def torch_trainer(torch: ModuleType, layers: Sequence[Tuple[np.ndarray, np.ndarr
             loss.backward()
             opt.step()
             losses.append(loss.item())
+        return losses
+
+    return epoch
+
+
+def jax_trainer(layers: Sequence[Tuple[np.ndarray, np.ndarray]], batches: Batches) -> Callable[[], List[float]]:
+    """An epoch of a jitted JAX step (CPU, float32): the same MLP, softmax cross-entropy and SGD, compiled by XLA.
+    JAX is installed by the benchmark (benchmarks/requirements-jax.txt) into out/bench-deps/jax, if it installs."""
+    from bench_common import load_jax
+
+    jax = load_jax()
+    jnp = jax.numpy
+
+    def loss_fn(params, X, y):
+        h = X
+        for k, (W, b) in enumerate(params):
+            h = h @ W.T + b
+            if k < len(params) - 1:
+                h = jnp.maximum(h, 0)
+        logp = jax.nn.log_softmax(h, axis=1)
+        return -jnp.mean(jnp.take_along_axis(logp, y[:, None], axis=1))
+
+    @jax.jit
+    def step(params, X, y):
+        loss, grads = jax.value_and_grad(loss_fn)(params, X, y)
+        return [(W - LR * gW, b - LR * gb) for (W, b), (gW, gb) in zip(params, grads)], loss
+
+    state = [[(jnp.asarray(W), jnp.asarray(b)) for W, b in layers]]
+    data = [(jnp.asarray(X), jnp.asarray(y.astype(np.int32))) for X, y in batches]
+
+    def epoch() -> List[float]:
+        losses = []
+        params = state[0]
+        for X, y in data:
+            params, loss = step(params, X, y)
+            losses.append(float(loss))
+        state[0] = params
         return losses
 
     return epoch
