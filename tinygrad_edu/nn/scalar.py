@@ -64,22 +64,34 @@ class Neuron(ScalarModule):
         if activation not in ACTIVATIONS:
             raise ValueError(f"unknown activation {activation!r}; choose one of {ACTIVATIONS}")
         rng = rng if rng is not None else random.Random(seed)
-        self.w = [Value(rng.uniform(-1, 1)) for _ in range(nin)]
+        self.w = tuple(Value(rng.uniform(-1, 1)) for _ in range(nin))  # a tuple: see `_params`
         self.b = Value(0.0)
+        self._params_group: Tuple[Value, ...] = (*self.w, self.b)
+        self._params_of = self.w
         self.nonlin = nonlin
         self.activation = activation
         self.fused = fused
 
     def __call__(self, x: Input) -> Value:
-        x = [_constant(xi) for xi in x]
+        x = tuple(_constant(xi) for xi in x)
         return self._forward(x, any(xi.requires_grad for xi in x))
 
-    def _forward(self, x: Sequence[Value], inputs_need_grad: bool) -> Value:
+    def _params(self) -> Tuple[Value, ...]:
+        """`(w0, ..., b)` as one tuple, the same object for every sample: the graph walk then visits the neuron's
+        parameters once per backward, not once per sample (see `Value._weighted_sum`). Rebuilt if `w` or `b` is
+        replaced (`w` is a tuple, so its entries cannot be swapped one by one behind the cache's back)."""
+        group = self._params_group
+        if self._params_of is not self.w or group[-1] is not self.b:
+            self._params_of = self.w = tuple(self.w)
+            group = self._params_group = (*self.w, self.b)
+        return group
+
+    def _forward(self, x: Tuple[Value, ...], inputs_need_grad: bool) -> Value:
         """The neuron on inputs that are already Values (a Layer converts them once for all its neurons)."""
         if len(x) != len(self.w):
             raise ValueError(f"this neuron has {len(self.w)} weights but got {len(x)} inputs")
         if self.fused:
-            act = Value._weighted_sum(self.w, x, self.b, inputs_need_grad)
+            act = Value._weighted_sum(self._params(), x, inputs_need_grad)
         else:  # one `*` node per input, then one `sum` node (bias first): the numbers of micrograd's running sum
             act = Value.sum([self.b, *(wi * xi for wi, xi in zip(self.w, x))])
         if not self.nonlin:
@@ -104,7 +116,8 @@ class Layer(ScalarModule):
 
     def __call__(self, x: Input) -> Union[Value, List[Value]]:
         """One Value per neuron; a single Value when the layer has one neuron (as micrograd)."""
-        x = [_constant(xi) for xi in x]  # numbers become Values once here, not once per neuron
+        x = tuple(_constant(xi) for xi in x)  # numbers become Values once here, not once per neuron; one tuple
+        # shared by every neuron's node, which the graph walk visits once (see `Value._weighted_sum`)
         inputs_need_grad = any(xi.requires_grad for xi in x)
         out = [n._forward(x, inputs_need_grad) for n in self.neurons]
         return out[0] if len(out) == 1 else out
