@@ -52,9 +52,10 @@ class Neuron(ScalarModule):
     `nonlin=False` leaves out the activation (a linear output neuron). Pass `seed=` or a `random.Random` as `rng=`
     for reproducible weights.
 
-    `fused=True` (the default) computes `w . x + b` as one node (`Value.weighted_sum`, op `w·x+b`): the fast way to
-    train. `fused=False` builds it as micrograd does, one `*` node per weight and a `sum` node: the same numbers
-    and gradients, in 5x more nodes, for pictures that show every product (the lesson's drawing of a neuron).
+    `fused=True` (the default) computes `act(w . x + b)` as one node (`Value.weighted_sum`, op `relu(w·x+b)`): the
+    fast way to train. `fused=False` builds it as micrograd does, one `*` node per weight, a `sum` node and a `relu`
+    node: the same numbers and gradients, in 10x more nodes, for pictures that show every product and the
+    activation (the lesson's drawing of a neuron).
     """
 
     def __init__(self, nin: int, nonlin: bool = True, activation: str = "relu", seed: Optional[int] = None,
@@ -90,10 +91,10 @@ class Neuron(ScalarModule):
         """The neuron on inputs that are already Values (a Layer converts them once for all its neurons)."""
         if len(x) != len(self.w):
             raise ValueError(f"this neuron has {len(self.w)} weights but got {len(x)} inputs")
-        if self.fused:
-            act = Value._weighted_sum(self._params(), x, inputs_need_grad)
-        else:  # one `*` node per input, then one `sum` node (bias first): the numbers of micrograd's running sum
-            act = Value.sum([self.b, *(wi * xi for wi, xi in zip(self.w, x))])
+        if self.fused:  # the whole neuron, activation included, as one node (see `Value.weighted_sum`)
+            return Value._weighted_sum(self._params(), x, inputs_need_grad, self.activation if self.nonlin else None)
+        # one `*` node per input, then one `sum` node (bias first): the numbers of micrograd's running sum
+        act = Value.sum([self.b, *(wi * xi for wi, xi in zip(self.w, x))])
         if not self.nonlin:
             return act
         return act.relu() if self.activation == "relu" else act.tanh()
