@@ -1,19 +1,15 @@
-"""The MNIST MLP (784-128-64-10, batch 64, SGD lr 0.1, float32): ours vs hand-written numpy vs PyTorch CPU.
+"""The MNIST MLP (784-128-64-10, SGD lr 0.1, float32): ours, hand-written numpy, JAX's jitted step, PyTorch CPU.
 
-All three start from the same weights and see the same batches in the same order, and their per-batch losses are
-compared before their times. A separate run under `tracemalloc` measures our peak memory per epoch.
+All start from the same weights and see the same batches in the same order (see contenders.py), and their
+per-batch losses are compared before their times.
 """
 
 from __future__ import annotations
 
-import resource
-import tracemalloc
 from types import ModuleType
-from typing import Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Callable, List, Sequence, Tuple
 
 import numpy as np
-from bench_common import gc_state, timed
-from bench_table import Row, seconds
 from numpy_mlp import NumpyMLP
 
 from tinygrad_edu import Tensor, nn, optim
@@ -139,99 +135,3 @@ def jax_trainer(layers: Sequence[Tuple[np.ndarray, np.ndarray]], batches: Batche
         return losses
 
     return epoch
-
-
-# ----------------------------------------------------------------------------------------------- measuring
-
-
-def epoch_times(trainers: Dict[str, Callable[[], List[float]]], epochs: int) -> Dict[str, Tuple[float, List[float]]]:
-    """Fastest epoch of each trainer (seconds), and its first epoch's losses.
-
-    The engines take turns, epoch by epoch (training continues across epochs), so a change in the machine's load
-    during the run affects all of them alike. Every epoch does the same work, and other processes can only slow it
-    down, so the fastest epoch is the best estimate of the engine's own speed.
-    """
-    times: Dict[str, List[float]] = {name: [] for name in trainers}
-    first: Dict[str, List[float]] = {}
-    with gc_state(True):
-        for _ in range(epochs):
-            for name, epoch in trainers.items():
-                losses: List[float] = []
-                times[name].append(timed(lambda: losses.extend(epoch())))
-                first.setdefault(name, losses)
-    return {name: (min(times[name]), first[name]) for name in trainers}
-
-
-def memory_per_epoch(layers: Sequence[Tuple[np.ndarray, np.ndarray]], batches: Batches,
-                     epochs: int) -> Tuple[List[int], List[int]]:
-    """Our run under tracemalloc: each epoch's peak, and what is still allocated after it (bytes, Python + numpy).
-
-    One epoch runs first, untraced: it allocates what every epoch reuses (the grads, numpy's and Python's caches).
-    """
-    epoch = ours_trainer(layers, batches)
-    epoch()
-    peaks, after = [], []
-    tracemalloc.start()
-    try:
-        for _ in range(epochs):
-            tracemalloc.reset_peak()
-            epoch()
-            current, peak = tracemalloc.get_traced_memory()
-            peaks.append(peak)
-            after.append(current)
-    finally:
-        tracemalloc.stop()
-    return peaks, after
-
-
-def _max_abs_diff(a: Sequence[float], b: Sequence[float]) -> float:
-    return max(abs(x - y) for x, y in zip(a, b))
-
-
-def bench_mnist(n_images: int, epochs: int, memory_epochs: int, torch: Optional[ModuleType],
-                tolerance: float = 1e-4) -> Tuple[List[Row], List[str]]:
-    """Time one epoch over `n_images` images for each engine (fastest of `epochs`), and check the losses agree."""
-    batches = mnist_batches(n_images)
-    layers = initial_layers()
-    results = epoch_times({"ours": ours_trainer(layers, batches), "numpy": numpy_trainer(layers, batches)}, epochs)
-    if torch is not None:  # on its own: PyTorch's idle threads keep spinning for a while after each of its epochs
-        results.update(epoch_times({"torch": torch_trainer(torch, layers, batches)}, epochs))
-    ours_t, ours_losses = results["ours"]
-    numpy_t, numpy_losses = results["numpy"]
-    diff_np = _max_abs_diff(ours_losses, numpy_losses)
-    agree = diff_np <= tolerance
-    notes = [f"mnist: {len(batches)} batches; first-epoch losses {ours_losses[0]:.6f} ... {ours_losses[-1]:.6f}",
-             f"mnist: per-batch loss agreement with numpy: max |difference| = {diff_np:.1e} "
-             f"({'OK' if agree else 'MISMATCH'}, tolerance {tolerance:g})"]
-    ref = f"numpy {seconds(numpy_t)}"
-    ratio = f"{ours_t / numpy_t:.2f}x numpy"
-    met = agree and ours_t <= 1.3 * numpy_t
-    if torch is not None:
-        torch_t, torch_losses = results["torch"]
-        diff_t = _max_abs_diff(ours_losses, torch_losses)
-        agree_t = diff_t <= tolerance
-        notes.append(f"mnist: per-batch loss agreement with PyTorch: max |difference| = {diff_t:.1e} "
-                     f"({'OK' if agree_t else 'MISMATCH'}, tolerance {tolerance:g})")
-        ref += f"; PyTorch {seconds(torch_t)} ({torch.get_num_threads()} threads)"
-        ratio += f", {torch_t / ours_t:.2f}x faster than PyTorch"
-        met = met and agree_t and ours_t < torch_t
-    else:
-        ref += "; PyTorch not installed"
-    rows = [Row(f"MNIST MLP 784-128-64-10, batch {BATCH}, 1 epoch = {n_images} images", seconds(ours_t), ref, ratio,
-                "<= 1.3x numpy, < PyTorch", met)]
-
-    peaks, after = memory_per_epoch(layers, batches, memory_epochs)
-    # Judged over the last quarter of the epochs: the first ones fill Python's free lists (it keeps up to 2,000
-    # freed tuples of each size for reuse, which tracemalloc still counts), about 2,000 batches here.
-    start = len(after) - max(1, len(after) // 4) - 1
-    growth = after[-1] - after[start]
-    maxrss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kilobytes on Linux
-    notes.append(f"mnist memory (tracemalloc: what training allocates; the data set and weights exist before): peak "
-                 f"per epoch {min(peaks) / 2**20:.2f}-{max(peaks) / 2**20:.2f} MiB; still held after each epoch: "
-                 + ", ".join(f"{a / 2**10:.0f}" for a in after) + " KiB")
-    rows.append(Row(f"memory of our MNIST run, {memory_epochs} epochs",
-                    f"peak {max(peaks) / 2**20:.2f} MiB/epoch; held after epoch {start + 1} -> {memory_epochs}: "
-                    f"{growth / 1024:+.1f} KiB",
-                    f"process max RSS {maxrss_mb:.0f} MiB (all benchmarks)", "-",
-                    "report; no growth across epochs", growth < 16 * 1024))
-    return rows, notes

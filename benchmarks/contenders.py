@@ -117,7 +117,11 @@ def _policy():
 
 
 def graph(spec: Dict[str, Any]) -> Round:
-    """A round builds, backpropagates and frees the plan's graph at every size; reports seconds per op per size."""
+    """A round builds, backpropagates and frees the plan's graph at every size; reports seconds per op per size.
+
+    engine "ours" (optionally inside `collector_policy()`), or "bare": the same graph of `bench_scalar.BareNode`s,
+    one bare 3-slot object per op with no gradient machinery (built and freed; it has no backward): Python's floor.
+    """
     import bench_scalar
 
     from tinygrad_edu import Value
@@ -125,6 +129,11 @@ def graph(spec: Dict[str, Any]) -> Round:
     sizes = spec["sizes"]
     plans = {n: bench_scalar.graph_plan(n) for n in sizes}
     ops_per_size = spec.get("ops_per_size", 10**6)
+    node_class = bench_scalar.BareNode if spec.get("engine") == "bare" else Value
+    warm_root, _ = bench_scalar.build_graph(bench_scalar.graph_plan(100), node_class)  # not timed: first calls
+    if node_class is Value:
+        warm_root.backward()
+    del warm_root
 
     def one_round() -> Dict[str, Any]:
         per_op, parts = {}, {}
@@ -136,9 +145,10 @@ def graph(spec: Dict[str, Any]) -> Round:
             with _policy() if spec.get("policy") else contextlib.nullcontext():
                 for _ in range(reps):
                     t0 = time.perf_counter()
-                    root, nodes = bench_scalar.build_graph(plan, Value)
+                    root, nodes = bench_scalar.build_graph(plan, node_class)
                     t1 = time.perf_counter()
-                    root.backward()
+                    if node_class is Value:
+                        root.backward()
                     t2 = time.perf_counter()
                     del root, nodes
                     t3 = time.perf_counter()
@@ -147,6 +157,27 @@ def graph(spec: Dict[str, Any]) -> Round:
             per_op[str(n)] = (build + back + free) / ops
             parts[str(n)] = [build / ops, back / ops, free / ops]
         return {"seconds": [sum(per_op.values())], "per_op": per_op, "parts": parts}
+
+    return one_round
+
+
+def chain(spec: Dict[str, Any]) -> Round:
+    """x = x * 1.0001 + 0.0, `depth` times, then backward: a graph as deep as it is long (no recursion limit)."""
+    from tinygrad_edu import Value
+
+    depth = spec["depth"]
+
+    def one_round() -> Dict[str, Any]:
+        gc.collect()
+        start = time.perf_counter()
+        with _policy() if spec.get("policy") else contextlib.nullcontext():
+            first = x = Value(1.0)
+            for _ in range(depth):
+                x = x * 1.0001 + 0.0
+            x.backward()
+            del x
+        seconds = time.perf_counter() - start
+        return {"seconds": [seconds], "grad": first.grad, "expected": 1.0001 ** depth}
 
     return one_round
 
@@ -182,7 +213,8 @@ def mnist(spec: Dict[str, Any]) -> Round:
     return one_round
 
 
-WORKLOADS: Dict[str, Callable[[Dict[str, Any]], Round]] = {"moons": moons, "graph": graph, "mnist": mnist}
+WORKLOADS: Dict[str, Callable[[Dict[str, Any]], Round]] = {"moons": moons, "graph": graph, "chain": chain,
+                                                            "mnist": mnist}
 
 
 def setup(spec: Dict[str, Any]) -> Round:

@@ -23,7 +23,8 @@ from numpy_mlp import NumpyMLP  # noqa: E402
 
 from tinygrad_edu import Tensor, Value, nn  # noqa: E402
 
-TINY = run_all.Plan(rounds=1, moons_steps=1, graph_sizes=(50, 100), graph_ops=100, graph_rounds=1, mnist_images=64,
+TINY = run_all.Plan(rounds=1, moons_steps=1, graph_sizes=(50, 100), graph_ops=100, graph_rounds=1, chain_depth=300,
+                    mnist_images=64,
                     mnist_batches=(32,), mnist_rounds=1)
 
 
@@ -34,7 +35,7 @@ def test_tiny_run_agrees_everywhere() -> None:
     assert run_all.agreement_failures(notes) == []
     assert any("ours vs numpy" in n and "OK" in n for n in notes)
     assert any("ours vs plain floats" in n and "OK" in n for n in notes)
-    assert len(rows) == 1 + 2 + 2  # moons; graphs with and without the policy; MNIST 1 thread and 2 threads busy
+    assert len(rows) == 1 + 4 + 2  # moons; graphs (policy, default, bare floor, chain); MNIST 1 and 2 threads
     table = format_table(rows)
     assert table.count("\n") == len(rows) + 1  # header, rule, one line per row
     for row in rows:
