@@ -1,20 +1,39 @@
-# Two commands do everything on a fresh machine: `make demo` and `make test`.
+# `make demo` and `make test` do everything on a fresh machine; each first creates .venv with what it needs.
+# Every demo has its own target; pass options with ARGS, e.g. `make mnist-lab ARGS="--activation relu"`.
 VENV ?= .venv
 PY := $(VENV)/bin/python
+ARGS ?=
 
-.PHONY: setup demo test test-quick bench clean
+.PHONY: help setup-demo setup-test demo test bench graph clean \
+	lesson-2d loss-functions moons regression mnist-lab visualize-graph
 
-setup:
-	@bash scripts/setup.sh
+help:
+	@echo "make demo             the main demo (installs numpy, matplotlib, graphviz, tqdm into .venv)"
+	@echo "make test             the whole test suite (also installs pytest, hypothesis, PyTorch CPU, chromium)"
+	@echo "make lesson-2d | loss-functions | moons | regression | mnist-lab | visualize-graph   one demo [ARGS=...]"
+	@echo "make graph            the example compute-graph pictures into graphs/ [ARGS=\"--out DIR --format png\"]"
+	@echo "make bench            the benchmarks against micrograd, numpy and PyTorch"
 
-demo: setup
-	$(PY) demos/main.py
+setup-demo:
+	@bash scripts/setup.sh demo
 
-test: setup
-	$(PY) -m pytest -q
+setup-test:
+	@bash scripts/setup.sh test
 
-bench: setup
-	$(PY) benchmarks/run_all.py
+demo: setup-demo
+	$(PY) demos/main.py $(ARGS)
+
+lesson-2d loss-functions moons regression mnist-lab visualize-graph: setup-demo
+	$(PY) demos/$(subst -,_,$@).py $(ARGS)
+
+graph: setup-demo
+	$(PY) -m tinygrad_edu graph $(ARGS)
+
+test: setup-test
+	$(PY) -m pytest -q $(ARGS)
+
+bench: setup-test
+	$(PY) benchmarks/run_all.py $(ARGS)
 
 clean:
-	rm -rf $(VENV) out .pytest_cache .hypothesis
+	rm -rf $(VENV) out graphs .pytest_cache .hypothesis

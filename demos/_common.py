@@ -16,6 +16,7 @@ matplotlib.use("Agg")  # draw into files only: the demos run on servers and in C
 
 import graphviz  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
 import numpy as np  # noqa: E402
 from tqdm.auto import tqdm  # noqa: E402
 
@@ -109,12 +110,13 @@ def plot_decision_boundary(
     levels: Optional[Sequence[float]] = None,
     X_test: Optional[np.ndarray] = None,
     y_test: Optional[np.ndarray] = None,
+    class_names: Optional[Sequence[str]] = None,
 ) -> None:
     """Colour the plane by the model's output and draw the labelled points on top.
 
     `predict` maps an (N, 2) array of points to N numbers: P(class 1) for a softmax model (levels 0..1, the
     boundary is the 0.5 line), or a raw score for a hinge-loss model (pass `levels`; the boundary is the 0 line).
-    Test points, if given, are drawn as triangles.
+    Test points, if given, are drawn as triangles. `class_names` names classes 0 and 1 in the legend.
     """
     if X.ndim != 2 or X.shape[1] != 2:
         raise ValueError(f"a decision boundary needs 2-D inputs, got X of shape {X.shape}")
@@ -131,11 +133,18 @@ def plot_decision_boundary(
     filled = ax.contourf(xx, yy, zz, levels=levels, cmap="coolwarm", alpha=0.6, extend="both")
     ax.contour(xx, yy, zz, levels=[boundary], colors="k", linewidths=1.5)
     ax.figure.colorbar(filled, ax=ax, fraction=0.046, pad=0.02)
-    ax.scatter(X[:, 0], X[:, 1], c=y, cmap="coolwarm", vmin=0, vmax=1, edgecolors="k", s=28, label="train")
+    ax.scatter(X[:, 0], X[:, 1], c=y, cmap="coolwarm", vmin=0, vmax=1, edgecolors="k", s=28)
+    classes = np.unique(y)
+    cmap = plt.get_cmap("coolwarm")
+    handles = [Line2D([], [], marker="o", linestyle="", markerfacecolor=cmap(float(k == classes.max())),
+                      markeredgecolor="k", label=class_names[k] if class_names else f"class {k}") for k in classes]
     if X_test is not None and y_test is not None:
         ax.scatter(X_test[:, 0], X_test[:, 1], c=y_test, cmap="coolwarm", vmin=0, vmax=1, marker="^",
-                   edgecolors="k", s=48, label="test")
-        ax.legend(loc="upper right", fontsize=8)
+                   edgecolors="k", s=48)
+        handles += [Line2D([], [], marker="o", linestyle="", color="w", markeredgecolor="k", label="train"),
+                    Line2D([], [], marker="^", linestyle="", color="w", markeredgecolor="k", label="test")]
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.08), ncol=len(handles), fontsize=8,
+              frameon=False)
     ax.set_xlim(x0, x1)
     ax.set_ylim(y0, y1)
     if title:

@@ -82,15 +82,17 @@ def train_epoch(model: nn.Module, loader: DataLoader, loss_fn: nn.Module, optimi
 
 
 def train_and_record(model: nn.Module, data: Split, epochs: int, lr: float, seed: int) -> Dict[str, List[float]]:
-    """The notebook's `train_and_plot` without the live plot: train, and record loss and accuracy after each epoch."""
+    """The notebook's `train_and_plot` without the live plot: train, and record loss and accuracy before training
+    (entry 0) and after each epoch (entries 1..epochs)."""
     X_train, y_train, X_test, y_test = data
     loader = DataLoader(X_train, y_train, batch_size=BATCH_SIZE, shuffle=True, seed=seed)
     optimizer = optim.SGD(model.parameters(), lr=lr)
     loss_fn = nn.CrossEntropyLoss()
-    history: Dict[str, List[float]] = {"train_loss": [], "train_acc": [], "val_loss": [], "val_acc": []}
-    for _ in range(epochs):
-        train_epoch(model, loader, loss_fn, optimizer)
-        for part, (X, y) in (("train", (X_train, y_train)), ("val", (X_test, y_test))):
+    history: Dict[str, List[float]] = {"train_loss": [], "train_acc": [], "test_loss": [], "test_acc": []}
+    for epoch in range(epochs + 1):
+        if epoch > 0:
+            train_epoch(model, loader, loss_fn, optimizer)
+        for part, (X, y) in (("train", (X_train, y_train)), ("test", (X_test, y_test))):
             loss, acc = loss_and_accuracy(model, X, y)
             history[f"{part}_loss"].append(loss)
             history[f"{part}_acc"].append(acc)
@@ -103,14 +105,14 @@ def plot_training(model: nn.Module, data: Split, history: Dict[str, List[float]]
     X_train, y_train, X_test, y_test = data
     fig, (top, bottom) = plt.subplots(2, 1, figsize=(6.5, 8.5),
                                       gridspec_kw={"height_ratios": [1, 1.6], "hspace": 0.35})
-    epochs = np.arange(1, len(history["train_acc"]) + 1)
-    top.plot(epochs, history["train_acc"], "k--", label="training accuracy")
-    top.plot(epochs, history["val_acc"], "g-", label="validation accuracy")
-    top.set_xlim(0, len(epochs) + 1)
+    epochs = np.arange(len(history["train_acc"]))  # 0: before training
+    top.plot(epochs, history["train_acc"], "k--", marker=".", label="training accuracy")
+    top.plot(epochs, history["test_acc"], "g-", marker=".", label="test accuracy")
+    top.set_xlim(0, len(epochs))
     top.set_ylim(0, 1.05)
-    top.set_xlabel("epoch")
+    top.set_xlabel("epoch (0: before training)")
     top.set_ylabel("accuracy")
-    top.legend(loc="lower right", ncol=2, fontsize=8)
+    top.legend(loc="lower right", ncol=2, fontsize=8, framealpha=0.9)
     top.set_title(title)
     plot_decision_boundary(bottom, tensor_class1_probability(model), X_train, y_train,
                            title="P(class 1); the black line is the decision boundary",

@@ -111,6 +111,8 @@ def plot_losses(errors: np.ndarray, regression: Dict[str, Curve], margins: np.nd
     axes[1, 0].set_ylabel("slope, from backward()")
     axes[0, 2].set_ylim(0, 5)
     axes[1, 2].set_ylim(-20, 1)
+    axes[1, 1].set_ylim(-1.08, 0.45)  # room above the curves for the legend
+    axes[1, 1].legend(fontsize=8, loc="upper center", ncol=2)
     fig.suptitle("Loss functions of the lesson (top) and the gradients they give (bottom)")
     fig.tight_layout()
     return save_figure(fig, path)

@@ -8,7 +8,7 @@ The short version of the story the other demos tell in full:
 3. MNIST: the lab's three-layer perceptron on the digits bundled with the package, no download needed
    (full lab with 1-, 2- and 3-layer networks: demos/mnist_lab.py).
 
-    make demo                       # or: python demos/main.py [--out DIR] [--fast]
+    make demo                       # or: .venv/bin/python demos/main.py [--out DIR] [--fast]
 """
 
 from __future__ import annotations
@@ -107,8 +107,9 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, Any]:
         f"{lesson['test_acc']:.1%} after")
     say(f"  MNIST {'-'.join(map(str, MNIST_SIZES))}: validation accuracy {digits['val_acc']:.2%} "
         f"after {digits['seconds']:.1f} s of training")
-    say(f"  whole demo: {seconds:.1f} s. Next: demos/lesson_2d.py, loss_functions.py, moons.py, regression.py, "
-        "mnist_lab.py")
+    say(f"  whole demo: {seconds:.1f} s.")
+    say("  Next: make lesson-2d, make loss-functions, make moons, make regression, make mnist-lab "
+        "(or .venv/bin/python demos/lesson_2d.py and so on)")
     files: List[Path] = [neuron["picture"]] + lesson["files"] + digits["files"]
     finish(folder, files)
     return {"neuron": neuron, "lesson": lesson, "mnist": digits, "seconds": seconds, "out": folder, "files": files}

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import matplotlib.pyplot as plt
+from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
 import numpy as np
 
@@ -168,13 +169,14 @@ def plot_curves(runs: List[Dict[str, Any]], path: Path) -> Path:
     for r, colour in zip(runs, ("tab:blue", "tab:orange", "tab:green", "tab:red")):
         h: History = r["history"]
         label = f"{r['name']} {'-'.join(map(str, r['sizes']))}"
-        acc_ax.plot(h.epoch, h.train_acc, "--", color=colour, label=f"{label} train")
-        acc_ax.plot(h.epoch, h.val_acc, "-", color=colour, label=f"{label} validation")
-        loss_ax.plot(h.epoch, h.train_loss, "--", color=colour, label=f"{label} train")
-        loss_ax.plot(h.epoch, h.val_loss, "-", color=colour, label=f"{label} validation")
+        acc_ax.plot(h.epoch, h.train_acc, "--", color=colour)
+        acc_ax.plot(h.epoch, h.val_acc, "-", color=colour)
+        loss_ax.plot(h.epoch, h.train_loss, "--", color=colour)
+        loss_ax.plot(h.epoch, h.val_loss, "-", color=colour)
         w_ax.plot(h.epoch, h.max_abs_weight, "-o", markersize=3, color=colour, label=label)
+    lowest = min(min(r["history"].train_acc + r["history"].val_acc) for r in runs)
+    acc_ax.set_ylim(max(0.0, math.floor(lowest * 20) / 20 - 0.01), 1.0)  # every point shown, in steps of 5%
     acc_ax.set_title("Accuracy (train: average over each epoch)")
-    acc_ax.set_ylim(0.85, 1.0)
     loss_ax.set_title("Cross-entropy loss")
     loss_ax.set_yscale("log")
     w_ax.set_title("Largest absolute weight")
@@ -182,8 +184,12 @@ def plot_curves(runs: List[Dict[str, Any]], path: Path) -> Path:
         ax.set_xlabel("epoch")
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=7)
-    fig.tight_layout()
+    # One legend below the panels, so no curve is hidden: colour = network, line style = train or validation.
+    handles, labels = w_ax.get_legend_handles_labels()
+    handles += [Line2D([], [], color="k", linestyle="--"), Line2D([], [], color="k", linestyle="-")]
+    labels += ["train (dashed)", "validation (solid)"]
+    fig.legend(handles, labels, loc="lower center", ncol=len(labels), fontsize=9, frameon=False)
+    fig.tight_layout(rect=(0, 0.07, 1, 1))
     return save_figure(fig, path)
 
 

@@ -92,7 +92,7 @@ def plot_result(model: MLP, X: np.ndarray, y: np.ndarray, history: Dict[str, Lis
     """Decision boundary (score 0) over the data, and the loss and accuracy per step."""
     fig, (left, right) = plt.subplots(1, 2, figsize=(13, 5), gridspec_kw={"width_ratios": [1.25, 1]})
     plot_decision_boundary(left, score_grid(model), X, (y > 0).astype(int), resolution=resolution,
-                           levels=np.linspace(-3, 3, 25),
+                           levels=np.linspace(-3, 3, 25), class_names=["label -1", "label +1"],
                            title=f"Scalar MLP(2, {HIDDEN + [1]}): score; black line = boundary (score 0)")
     steps = np.arange(len(history["loss"]))
     right.plot(steps, history["loss"], label="loss (hinge + L2)")
@@ -102,8 +102,9 @@ def plot_result(model: MLP, X: np.ndarray, y: np.ndarray, history: Dict[str, Lis
     twin.plot(steps, history["accuracy"], color="tab:green", label="accuracy")
     twin.set_ylabel("training accuracy")
     twin.set_ylim(0, 1.05)
-    right.legend(loc="center right")
-    twin.legend(loc="lower right")
+    lines = right.get_lines() + twin.get_lines()  # one legend for both axes, below the curves
+    right.legend(lines, [line.get_label() for line in lines], loc="upper center", bbox_to_anchor=(0.5, -0.12),
+                 ncol=2, frameon=False)
     right.set_title("Training")
     fig.tight_layout()
     return save_figure(fig, path)

@@ -1,16 +1,24 @@
 """MNIST: the bundled t10k files, the IDX parser, and download_mnist against a local HTTP server on 127.0.0.1."""
 
+import gzip
 import hashlib
+import json
+import signal
 import http.server
 import socket
+import subprocess
+import sys
 import threading
+import time
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from tinygrad_edu.data import download_mnist, load_mnist, mnist_lesson_split, read_idx, write_idx
-from tinygrad_edu.data.mnist import BUNDLED_DIR, MNIST_MD5, default_cache_dir
+from tinygrad_edu.data.mnist import BUNDLED_DIR, MNIST_MD5, MNIST_SIZES, default_cache_dir
 
+ROOT = Path(__file__).resolve().parent.parent
 FILES = [
     "train-images-idx3-ubyte.gz",
     "train-labels-idx1-ubyte.gz",
@@ -135,6 +143,89 @@ def test_image_label_count_mismatch(tmp_path):
         load_mnist(tmp_path)
 
 
+def idx_header(type_code, dims):
+    return bytes([0, 0, type_code, len(dims)]) + b"".join(int(n).to_bytes(4, "big") for n in dims)
+
+
+def gzip_stream(path, header, zero_bytes):
+    """A gzip file: `header`, then `zero_bytes` zeros, compressed 4 MiB at a time (a 64 MiB body is ~64 kB)."""
+    with gzip.open(path, "wb") as f:
+        f.write(header)
+        block = bytes(1 << 22)
+        while zero_bytes > 0:
+            f.write(block[: min(len(block), zero_bytes)])
+            zero_bytes -= len(block)
+    return path
+
+
+def test_huge_sizes_are_computed_exactly_and_refused_from_the_header(tmp_path):
+    path = gzip_stream(tmp_path / "imgs.gz", idx_header(0x08, [2**32 - 1] * 3), 100)
+    with pytest.raises(ValueError, match=r"imgs\.gz.*\(4294967295, 4294967295, 4294967295\).*"
+                                         r"79,228,162,458,924,105,385,300,197,375 bytes, over the limit"):
+        read_idx(path)
+    path = gzip_stream(tmp_path / "wraps.gz", idx_header(0x08, [65536] * 4), 0)  # 2**64 bytes: 0 in int64
+    with pytest.raises(ValueError, match=r"wraps\.gz.*18,446,744,073,709,551,616 bytes, over the limit"):
+        read_idx(path)
+
+
+def test_gzip_bomb_is_refused_before_decompressing_the_body(tmp_path):
+    """A 64 MiB body behind a header announcing 2 GiB: refused after 16 bytes, peak memory measured in a subprocess."""
+    path = gzip_stream(tmp_path / "bomb.gz", idx_header(0x08, [2, 32768, 32768]), 64 << 20)
+    assert path.stat().st_size < 200_000
+    code = (
+        "import resource, sys\n"
+        "from tinygrad_edu.data import read_idx\n"
+        "before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        "try:\n"
+        "    read_idx(sys.argv[1])\n"
+        "except ValueError as e:\n"
+        "    print(e)\n"
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, check=True,
+                         cwd=ROOT).stdout.splitlines()
+    assert "bomb.gz" in out[0] and "2,147,483,648 bytes, over the limit of 1,073,741,824 bytes" in out[0]
+    assert int(out[1]) < 20_000, f"peak memory grew by {out[1]} KiB"
+    with pytest.raises(ValueError, match=r"bomb\.gz.*over the limit of 1,000 bytes"):
+        read_idx(write_idx(tmp_path / "small.idx", np.zeros(2000, np.uint8)).rename(tmp_path / "bomb.gz"),
+                 max_bytes=1000)
+
+
+@pytest.mark.parametrize("data, message", [
+    (b"", "found a file of 0 bytes"),
+    (b"\x00\x00\x08", "found a file of 3 bytes"),
+    (b"\x00\x00\x08\x03" + bytes(6), "expected a 16-byte header for 3 dimensions, found only 10 bytes"),
+    (b"\x00\x00\x07\x01" + bytes(8), "not an IDX file"),
+    (b"\x01\x00\x08\x01" + bytes(8), "not an IDX file"),
+    (idx_header(0x0D, [3]) + bytes(10), "expected 12 bytes of data for shape \\(3,\\), found 10 \\(truncated\\)"),
+    (idx_header(0x0B, [2, 2]) + bytes(9), "expected 8 bytes .* found more \\(trailing garbage\\)"),
+])
+@pytest.mark.parametrize("compress", [False, True])
+def test_every_bad_header_names_the_file(tmp_path, data, message, compress):
+    path = tmp_path / "bad.idx"
+    path.write_bytes(gzip.compress(data) if compress else data)
+    with pytest.raises(ValueError, match="bad\\.idx.*" + message):
+        read_idx(path)
+
+
+def test_big_endian_types_are_swapped_in_place(tmp_path):
+    a = (np.arange(24, dtype=np.int32) - 12).reshape(2, 3, 4) * 1000003
+    for compress in (False, True):
+        out = read_idx(write_idx(tmp_path / "a.idx", a, compress=compress))
+        assert out.dtype == np.dtype(np.int32) and out.dtype.isnative and out.flags.writeable
+        np.testing.assert_array_equal(out, a)
+
+
+def test_mnist_shapes_are_checked_from_the_headers_before_the_bodies(tmp_path):
+    write_idx(tmp_path / "t10k-images-idx3-ubyte", np.zeros((6, 28, 27), np.uint8))
+    write_idx(tmp_path / "t10k-labels-idx1-ubyte", np.zeros(6, np.uint8))
+    with pytest.raises(ValueError, match=r"t10k-images-idx3-ubyte: MNIST images are 28 x 28.*\(28, 27\)"):
+        load_mnist(tmp_path)
+    gzip_stream(tmp_path / "t10k-images-idx3-ubyte", idx_header(0x08, [5, 28, 28]), 100)  # truncated body
+    with pytest.raises(ValueError, match=r"holds 5 images but .*t10k-labels-idx1-ubyte holds 6 labels"):
+        load_mnist(tmp_path)  # the counts disagree: said before the truncated body is read
+
+
 # ------------------------------------------------------------------------------------------- download
 
 
@@ -142,13 +233,20 @@ class Mirror:
     """A real HTTP server on 127.0.0.1 serving `files` under each prefix in `prefixes`, counting requests."""
 
     def __init__(self, files, prefixes=("/b/",)):
-        self.files, self.prefixes, self.requests = files, prefixes, []
+        self.files, self.prefixes, self.requests, self.sent = files, prefixes, [], 0
         mirror = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_GET(self):
                 mirror.requests.append(self.path)
                 prefix, _, name = self.path.rpartition("/")
+                special = getattr(self, "serve_" + prefix.strip("/").replace("-", "_"), None)
+                if special is not None and name in mirror.files:
+                    try:
+                        special(mirror.files[name], name)
+                    except (BrokenPipeError, ConnectionResetError):
+                        pass  # the client hung up, as it should
+                    return
                 body = mirror.files.get(name) if prefix + "/" in mirror.prefixes else None
                 if body is None:
                     self.send_error(404)
@@ -157,6 +255,52 @@ class Mirror:
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)
+
+            def serve_slow(self, body, name):  # all headers at once, then one byte every 50 ms
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                for i in range(len(body)):
+                    self.wfile.write(body[i : i + 1])
+                    self.wfile.flush()
+                    mirror.sent += 1
+                    time.sleep(0.05)
+
+            def serve_bad(self, body, name):  # the right size, the wrong bytes
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(bytes(len(body)))
+
+            def serve_endless(self, body, name):  # no Content-Length: the body ends when the server closes
+                self.send_response(200)
+                self.send_header("Connection", "close")
+                self.end_headers()
+                block = bytes(1 << 16)
+                while mirror.sent < 64 << 20:
+                    self.wfile.write(block)
+                    mirror.sent += len(block)
+
+            def serve_huge(self, body, name):  # announces 300 MiB
+                self.send_response(200)
+                self.send_header("Content-Length", str(300 << 20))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def serve_away(self, body, name):  # to another host name for the same server
+                self.send_response(302)
+                self.send_header("Location", f"http://localhost:{mirror.server.server_port}/b/{name}")
+                self.end_headers()
+
+            def serve_to_https(self, body, name):  # an https URL on the same host: allowed (nothing listens there)
+                self.send_response(301)
+                self.send_header("Location", f"https://127.0.0.1:1/b/{name}")
+                self.end_headers()
+
+            def serve_moved(self, body, name):  # same host, another folder: followed
+                self.send_response(301)
+                self.send_header("Location", f"/b/{name}")
+                self.end_headers()
 
             def log_message(self, *args):
                 pass
@@ -264,8 +408,99 @@ def test_download_offline_raises_clear_error(served, tmp_path):
 def test_md5_table_and_default_mirrors():
     from tinygrad_edu.data.mnist import DEFAULT_MIRRORS
 
-    assert sorted(MNIST_MD5) == sorted(FILES)
+    assert sorted(MNIST_MD5) == sorted(MNIST_SIZES) == sorted(FILES)
+    for name in FILES[2:]:
+        assert (BUNDLED_DIR / name).stat().st_size == MNIST_SIZES[name]
     assert DEFAULT_MIRRORS == (
         "https://ossci-datasets.s3.amazonaws.com/mnist/",
         "https://storage.googleapis.com/cvdf-datasets/mnist/",
     )
+
+
+# ------------------------------------------------------------------------------------------- hostile mirrors
+
+
+def test_wrong_md5_on_the_first_mirror_tries_the_next(served, tmp_path):
+    mirror, checksums, (images, _) = served
+    cache = tmp_path / "cache"
+    download_mnist(cache, base_urls=[mirror.url("/bad/"), mirror.url("/b/")], splits="train", checksums=checksums,
+                   timeout=5)
+    assert [p.split("/")[1] for p in mirror.requests] == ["bad", "b"] * 2
+    np.testing.assert_array_equal(load_mnist(cache, split="train", flatten=False, normalize=False,
+                                             dtype=np.uint8)[0], images)
+
+
+def test_a_slow_drip_server_hits_the_deadline_and_the_next_mirror_is_tried(served, tmp_path):
+    mirror, checksums, _ = served
+    cache = tmp_path / "cache"
+    start = time.monotonic()
+    download_mnist(cache, base_urls=[mirror.url("/slow/"), mirror.url("/b/")], splits="train", checksums=checksums,
+                   timeout=5, deadline=0.5)
+    assert time.monotonic() - start < 4  # two files, each given up on after 0.5 s (the socket timeout is 5 s)
+    assert sorted(p.name for p in cache.iterdir()) == FILES[:2]
+    with pytest.raises(ConnectionError, match=r"/slow/train-images-idx3-ubyte\.gz: not finished after 0\.3 s"):
+        download_mnist(tmp_path / "c2", base_urls=[mirror.url("/slow/")], splits="train", checksums=checksums,
+                       timeout=5, deadline=0.3)
+    assert list((tmp_path / "c2").iterdir()) == []
+
+
+def test_size_cap_stops_the_stream_and_an_oversized_announcement_is_refused(served, tmp_path):
+    mirror, checksums, _ = served
+    cache = tmp_path / "cache"
+    with pytest.raises(ValueError, match=r"/endless/train-images-idx3-ubyte\.gz: more than the 10,000 bytes"):
+        download_mnist(cache, base_urls=[mirror.url("/endless/")], splits="train", checksums=checksums,
+                       timeout=5, max_bytes=10_000)
+    assert mirror.sent < 8 << 20  # stopped long before the server's 64 MiB (what got sent sits in socket buffers)
+    with pytest.raises(ValueError, match=r"/huge/train-images-idx3-ubyte\.gz: the server announces 314,572,800 bytes"):
+        download_mnist(cache, base_urls=[mirror.url("/huge/")], splits="train", checksums=checksums, timeout=5)
+    assert list(cache.iterdir()) == []
+
+
+def test_official_files_are_capped_at_their_official_size(served, tmp_path):
+    mirror, _, _ = served
+    with pytest.raises(ValueError, match=r"announces 314,572,800 bytes, more than the 9,912,422 this file has"):
+        download_mnist(tmp_path, base_urls=[mirror.url("/huge/")], splits="train", timeout=5)
+
+
+def test_redirects_to_another_host_are_refused_and_same_host_ones_followed(served, tmp_path):
+    mirror, checksums, _ = served
+    with pytest.raises(ConnectionError) as info:
+        download_mnist(tmp_path / "a", base_urls=[mirror.url("/away/")], splits="train", checksums=checksums,
+                       timeout=5)
+    assert f"refused a redirect to http://localhost:{mirror.server.server_port}/b/train-images" in str(info.value)
+    assert "another host (localhost)" in str(info.value)
+    assert not any(p.startswith("/b/") for p in mirror.requests)  # the redirect was not followed
+    assert list((tmp_path / "a").iterdir()) == []
+
+    download_mnist(tmp_path / "b", base_urls=[mirror.url("/moved/")], splits="train", checksums=checksums, timeout=5)
+    assert sorted(p.name for p in (tmp_path / "b").iterdir()) == FILES[:2]
+
+    with pytest.raises(ConnectionError) as info:  # an upgrade to https on the same host is followed (and fails here)
+        download_mnist(tmp_path / "c", base_urls=[mirror.url("/to-https/")], splits="train", checksums=checksums,
+                       timeout=5)
+    assert "https://127.0.0.1:1/b/train-images" not in str(info.value) and "Connection refused" in str(info.value)
+
+
+def test_download_killed_mid_file_leaves_a_temp_file_the_next_download_removes(served, tmp_path):
+    mirror, checksums, _ = served
+    cache = tmp_path / "cache"
+    script = (
+        "import json, sys\n"
+        "from tinygrad_edu.data import download_mnist\n"
+        "download_mnist(sys.argv[1], base_urls=[sys.argv[2]], splits='train', checksums=json.loads(sys.argv[3]),"
+        " timeout=5)\n"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", script, str(cache), mirror.url("/slow/"), json.dumps(checksums)],
+                            cwd=ROOT)
+    try:
+        for _ in range(400):  # wait until the download is under way: a partial file exists, bytes have been sent
+            partial = list(cache.glob(".*")) if cache.exists() else []
+            if partial and mirror.sent > 10:
+                break
+            time.sleep(0.025)
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+    assert len(partial) == 1 and partial[0].name.startswith(f".train-images-idx3-ubyte.gz.tmp-{proc.pid}-")
+    download_mnist(cache, base_urls=[mirror.url("/b/")], splits="train", checksums=checksums, timeout=5)
+    assert sorted(p.name for p in cache.iterdir()) == FILES[:2]

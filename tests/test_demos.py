@@ -75,7 +75,8 @@ def test_lesson_2d_fast_trains_both_networks(tmp_path, capsys):
         assert figures["train_loss_after"] < figures["train_loss_before"]
         assert figures["train_acc_after"] > 0.6, f"{key} should beat chance (50%) on the training data"
         history = figures["history"]
-        assert len(history["train_acc"]) == len(history["val_acc"]) == result["epochs"] == 10
+        assert len(history["train_acc"]) == len(history["test_acc"]) == result["epochs"] + 1 == 11  # 0: before
+        assert history["test_acc"][0] == figures["test_acc_before"]
         assert f"accuracy {figures['test_acc_after']:6.1%}" in out
     assert [Path(f).name for f in result["files"]] == ["one_layer_network.png", "two_layer_network.png"]
     assert_pictures(result["files"], tmp_path)

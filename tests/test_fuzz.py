@@ -120,11 +120,16 @@ def _reshape_params(data: st.DataObject, shape: tuple) -> tuple:
     return data.draw(st.one_of(valid, random), label="new shape")
 
 
-def _transpose_params(data: st.DataObject, shape: tuple) -> Optional[tuple]:
+def _permute_params(data: st.DataObject, shape: tuple) -> Optional[tuple]:
     n = len(shape)
     permutation = st.permutations(list(range(n))).map(tuple)
     random = st.lists(st.integers(-n - 1, n), min_size=n, max_size=n).map(tuple)
-    return data.draw(st.one_of(st.none(), permutation, random), label="axes")
+    return data.draw(st.one_of(st.none(), permutation, random), label="dims")
+
+
+def _transpose_params(data: st.DataObject, shape: tuple) -> tuple:
+    dim = st.integers(-len(shape) - 1, len(shape))
+    return data.draw(st.tuples(dim, dim), label="dim0, dim1")
 
 
 def _index_params(data: st.DataObject, shape: tuple) -> Any:
@@ -213,9 +218,11 @@ UNARY = [
        lambda a, p: _np_reduce(np.max, a, p)),
     Op("reshape", False, _reshape_params, lambda x, p: x.reshape(p), lambda T, t, p: t.reshape(p),
        lambda a, p: a.reshape(p)),
-    Op("transpose", False, _transpose_params, lambda x, p: x.T if p is None else x.transpose(*p),
+    Op("permute", False, _permute_params, lambda x, p: x.T if p is None else x.permute(*p),
        lambda T, t, p: t.permute(tuple(reversed(range(t.ndim)))) if p is None else t.permute(p),
        lambda a, p: np.transpose(a, p)),
+    Op("transpose", False, _transpose_params, lambda x, p: x.transpose(*p), lambda T, t, p: t.transpose(*p),
+       lambda a, p: np.swapaxes(a, *p) if a.ndim else a),
     Op("getitem", False, _index_params, lambda x, p: x[p], lambda T, t, p: t[_torch_index(T, p)],
        lambda a, p: a[_np_index(p)]),
 ]

@@ -210,7 +210,7 @@ def test_functional_activations():
     np.testing.assert_allclose(F.tanh(x).data, np.tanh(x.data))
     np.testing.assert_allclose(F.sigmoid(x).data, 1 / (1 + np.exp(-x.data)), rtol=1e-6)
     np.testing.assert_allclose(F.softmax(x, dim=1).data.sum(), 1.0, rtol=1e-6)
-    np.testing.assert_allclose(np.exp(F.log_softmax(x).data), F.softmax(x).data, rtol=1e-6)
+    np.testing.assert_allclose(np.exp(F.log_softmax(x, dim=1).data), F.softmax(x, dim=1).data, rtol=1e-6)
     np.testing.assert_allclose(F.softplus(Tensor([-1e4, 0.0, 1e4])).data, [0.0, math.log(2), 1e4], rtol=1e-6)
 
 

@@ -271,8 +271,8 @@ def test_reshape_error_names_both_shapes():
 
 
 @st.composite
-def transpose_case(draw):
-    """Data and axes for transpose: None (reverse, as .T) or a permutation, some axes written as negatives."""
+def permute_case(draw):
+    """Data and dims for permute: None (reverse all, as .T) or a permutation, some dims written as negatives."""
     shape = draw(shapes)
     data = draw(float64_arrays(shape, floats(-5, 5)))
     if draw(st.booleans()):
@@ -281,38 +281,78 @@ def transpose_case(draw):
     return data, tuple(a - len(shape) if draw(st.booleans()) else a for a in perm)
 
 
-def _transpose(t, axes_):
-    return t.T if axes_ is None else t.transpose(*axes_)
+def _permute(t, dims):
+    return t.T if dims is None else t.permute(*dims)
 
 
-def _torch_transpose(t, axes_):
-    return t.permute(*reversed(range(t.ndim))) if axes_ is None else t.permute(*axes_)
+def _torch_permute(t, dims):
+    return t.permute(*reversed(range(t.ndim))) if dims is None else t.permute(*dims)
+
+
+@given(case=permute_case())
+def test_permute_gradcheck(case):
+    data, dims = case
+    assert gradcheck(lambda t: _permute(t, dims), leaf(data))
+
+
+@given(case=permute_case())
+@uses_torch
+def test_permute_matches_torch(torch, case):
+    data, dims = case
+    compare_with_torch(torch, lambda t: _permute(t, dims), data, torch_fn=lambda t: _torch_permute(t, dims))
+
+
+def test_permute_forms():
+    x = leaf(np.arange(24.0).reshape(2, 3, 4))
+    assert x.T.shape == (4, 3, 2)
+    assert x.permute(1, 0, 2).shape == (3, 2, 4)
+    assert x.permute((2, 0, 1)).shape == (4, 2, 3)
+    assert x.permute([-1, 0, 1]).shape == (4, 2, 3)
+    x.permute(-1, 0, 1).sum().backward()
+    assert x.grad.shape == (2, 3, 4)
+    with pytest.raises(ValueError, match=r"\(0, 0, 1\).*\(2, 3, 4\)"):
+        x.permute(0, 0, 1)
+
+
+@st.composite
+def transpose_case(draw):
+    """Data (0 to 4 dims) and two dims to swap, either written as a negative; the two may be the same dim."""
+    shape = draw(st.lists(st.integers(1, 3), max_size=4).map(tuple))
+    n = max(len(shape), 1)
+    dim = st.integers(0, n - 1).flatmap(lambda d: st.sampled_from([d, d - n]))
+    return draw(float64_arrays(shape, floats(-5, 5))), draw(dim), draw(dim)
 
 
 @given(case=transpose_case())
 def test_transpose_gradcheck(case):
-    data, axes_ = case
-    assert gradcheck(lambda t: _transpose(t, axes_), leaf(data))
+    data, d0, d1 = case
+    assert gradcheck(lambda t: t.transpose(d0, d1), leaf(data))
 
 
 @given(case=transpose_case())
 @uses_torch
 def test_transpose_matches_torch(torch, case):
-    data, axes_ = case
-    compare_with_torch(torch, lambda t: _transpose(t, axes_), data, torch_fn=lambda t: _torch_transpose(t, axes_))
+    data, d0, d1 = case
+    compare_with_torch(torch, lambda t: t.transpose(d0, d1), data)
 
 
-def test_transpose_forms():
-    x = leaf(np.arange(24.0).reshape(2, 3, 4))
-    assert x.T.shape == (4, 3, 2)
-    assert x.transpose().shape == (4, 3, 2)
-    assert x.transpose(1, 0, 2).shape == (3, 2, 4)
-    assert x.transpose((2, 0, 1)).shape == (4, 2, 3)
-    assert x.transpose(-1, 0, 1).shape == (4, 2, 3)
-    x.transpose(-1, 0, 1).sum().backward()
-    assert x.grad.shape == (2, 3, 4)
-    with pytest.raises(ValueError, match=r"\(0, 0, 1\).*\(2, 3, 4\)"):
-        x.transpose(0, 0, 1)
+@pytest.mark.parametrize("shape, dims", [((2, 3), (0, 1)), ((2, 3), (1, 0)), ((2, 3), (-1, -2)), ((2, 3), (0, 0)),
+                                         ((2, 3, 4), (1, 2)), ((2, 3, 4), (0, -1)), ((2, 3, 4), (2, 0))])
+def test_transpose_swaps_two_dims_as_torch(torch, shape, dims):
+    """The issue's cases: 2-D `transpose(0, 1)` is the matrix transpose (it was a no-op), 3-D `transpose(1, 2)` works."""
+    data = np.random.default_rng(1).standard_normal(shape)
+    out = Tensor(data, dtype=np.float64).transpose(*dims)
+    np.testing.assert_array_equal(out.data, torch.from_numpy(data).transpose(*dims).numpy())
+    compare_with_torch(torch, lambda t: t.transpose(*dims), data)
+
+
+@pytest.mark.parametrize("shape", [(3, 4), (2, 3, 4), (4,), ()])
+def test_T_reverses_all_dims_and_mT_swaps_the_last_two(torch, shape):
+    data = np.random.default_rng(2).standard_normal(shape)
+    reverse = tuple(reversed(range(len(shape))))
+    compare_with_torch(torch, lambda t: t.T, data, torch_fn=lambda t: t.permute(reverse))
+    if len(shape) >= 2:
+        compare_with_torch(torch, lambda t: t.mT, data)
 
 
 # (our index, the same index for torch)

@@ -3,12 +3,15 @@
 from .autograd import AnomalyError, detect_anomaly, enable_grad, is_anomaly_enabled, is_grad_enabled, no_grad
 from .gradcheck import GradcheckError, gradcheck
 from .tensor import Tensor, tensor
+from .tensor.join import cat, stack
 from .value import Value
 
 __all__ = [
     "Value",
     "Tensor",
     "tensor",
+    "cat",
+    "stack",
     "no_grad",
     "enable_grad",
     "is_grad_enabled",

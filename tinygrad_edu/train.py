@@ -13,13 +13,15 @@ one pass without gradients. Both keep to the plain steps a learner writes by han
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 import warnings
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple, TypeVar
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 from tqdm import tqdm
 
 from .autograd import no_grad
@@ -27,6 +29,26 @@ from .nn.functional import accuracy, as_tensor
 
 Metric = Optional[Callable[[Any, Any], float]]
 Callback = Callable[[int, "History", Any], Optional[bool]]
+F = TypeVar("F", bound=Callable[..., Any])
+
+# BLAS threads while `fit` and `evaluate` run (numpy's setting is restored afterwards). A learner's layers are
+# small: their matrix products gain little from threads and lose much when the machine is busy, and the thread
+# count changes float32 rounding, so the same seed would train to different numbers on different machines.
+# One thread gives the same result everywhere (benchmarks/bench_threads.py measures it). None: numpy's setting.
+BLAS_THREADS: Optional[int] = 1
+
+
+def _blas_threads(fn: F) -> F:
+    """Run `fn` with BLAS_THREADS BLAS threads, restoring the previous number afterwards."""
+
+    @functools.wraps(fn)
+    def scoped(*args: Any, **kwargs: Any) -> Any:
+        if BLAS_THREADS is None:
+            return fn(*args, **kwargs)
+        with threadpool_limits(limits=BLAS_THREADS, user_api="blas"):
+            return fn(*args, **kwargs)
+
+    return scoped  # type: ignore[return-value]
 
 
 class OverfittingWarning(UserWarning):
@@ -51,6 +73,13 @@ class History:
     seconds: List[float] = field(default_factory=list)
     max_abs_weight: List[float] = field(default_factory=list)
     grad_norms: Dict[str, List[float]] = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        """One line: how many epochs, and each curve's first and last value (print the lists for all of them)."""
+        curves = [f"{name} {values[0]:.4g} -> {values[-1]:.4g}" for name, values in
+                  (("train_loss", self.train_loss), ("train_acc", self.train_acc), ("val_loss", self.val_loss),
+                   ("val_acc", self.val_acc)) if values]
+        return f"History({len(self.epoch)} epochs" + "".join(", " + c for c in curves) + ")"
 
     def overfitting(self, patience: int = 3, tolerance: float = 0.05) -> bool:
         """True when the model has started to overfit: the training loss keeps falling, but the validation loss
@@ -78,6 +107,7 @@ def _batch_size(y: Any) -> int:
     return len(y) if hasattr(y, "__len__") else 1
 
 
+@_blas_threads
 def evaluate(model: Any, loss_fn: Callable[[Any, Any], Any], X: Any, y: Any, metric: Metric = accuracy,
              batch_size: Optional[int] = None) -> Tuple[float, Optional[float]]:
     """(mean loss, metric) of `model` on (X, y), in eval mode and under `no_grad()` (no graph is recorded).
@@ -109,6 +139,7 @@ def evaluate(model: Any, loss_fn: Callable[[Any, Any], Any], X: Any, y: Any, met
     return total_loss / len(X), (total_metric / len(X) if metric is not None else None)
 
 
+@_blas_threads
 def fit(model: Any, loss_fn: Callable[[Any, Any], Any], optimizer: Any, train_loader: Iterable, epochs: int,
         val: Optional[Sequence[Any]] = None, metric: Metric = accuracy, progress: bool = True,
         callbacks: Sequence[Callback] = (), record_grad_norms: bool = False,
@@ -124,6 +155,7 @@ def fit(model: Any, loss_fn: Callable[[Any, Any], Any], optimizer: Any, train_lo
     - With `warn_overfitting`, an `OverfittingWarning` is issued (once) when `history.overfitting()` turns true.
     - A loss of nan or inf stops training with a RuntimeError that says where (usually: lower the learning rate).
     """
+    _check_fit_arguments(loss_fn, optimizer, train_loader)
     if not isinstance(epochs, int) or epochs < 0:
         raise ValueError(f"epochs must be a non-negative integer, got {epochs!r}")
     if val is not None and len(val) != 2:
@@ -190,6 +222,26 @@ def fit(model: Any, loss_fn: Callable[[Any, Any], Any], optimizer: Any, train_lo
             break
     bar.close()
     return history
+
+
+def _check_fit_arguments(loss_fn: Any, optimizer: Any, train_loader: Any) -> None:
+    """Name the usual mix-ups before they fail deep inside the loop."""
+    def is_optimizer(x: Any) -> bool:
+        return hasattr(x, "step") and hasattr(x, "zero_grad")
+
+    if is_optimizer(loss_fn) and callable(optimizer):
+        raise TypeError("fit: the loss and the optimizer are swapped; the order is "
+                        "fit(model, loss_fn, optimizer, train_loader, epochs)")
+    if not callable(loss_fn):
+        raise TypeError(f"fit: loss_fn must be a loss such as nn.CrossEntropyLoss() or nn.functional.mse_loss, "
+                        f"got {type(loss_fn).__name__}")
+    if not is_optimizer(optimizer):
+        raise TypeError(f"fit: optimizer must be an optimizer such as optim.SGD(model.parameters(), lr=0.1), "
+                        f"got {type(optimizer).__name__}")
+    if (isinstance(train_loader, (tuple, list)) and len(train_loader) == 2
+            and all(hasattr(a, "shape") and len(a.shape) >= 1 for a in train_loader)):
+        raise TypeError("fit: train_loader is a pair (X, y); fit needs batches: pass "
+                        "DataLoader(X, y, batch_size=32) (from tinygrad_edu.data import DataLoader)")
 
 
 def _summary(history: History) -> Dict[str, str]:

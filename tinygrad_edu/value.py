@@ -13,6 +13,7 @@ import math
 from typing import Any, Callable, Iterable, Optional, Sequence, Tuple, Union
 
 from .autograd import Node, current_mode, record_trace
+from .value_ops import ValueOps
 
 Number = Union[int, float]
 INF = math.inf
@@ -148,7 +149,7 @@ def _as_float(data: Any) -> float:
         raise ValueError(f"Value needs a number that fits a float64; this int has {len(str(data))} digits") from None
 
 
-class Value(Node):
+class Value(ValueOps, Node):
     """A scalar that remembers how it was computed, so `backward()` can find d(result)/d(self)."""
 
     __slots__ = ("_a", "_b", "_terms")

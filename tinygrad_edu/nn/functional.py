@@ -2,20 +2,34 @@
 
 Every loss compares a batch of predictions with a batch of targets and, by default, averages over the batch
 (`reduction="mean"`); `"sum"` adds up instead and `"none"` keeps one loss per sample. Losses are built from
-Tensor ops, so `loss.backward()` works through them; two small fused ops (`softplus`, `_clamped_log`) exist
-where composing ops would lose precision or give a wrong gradient at a kink.
+Tensor ops, so `loss.backward()` works through them; small fused ops (`_bce`, `_smooth_l1`, the softplus of
+`activations`) exist where composing ops would lose precision or give a wrong gradient at a kink.
+
+This file holds the regression and binary losses and the metrics; the families live beside it and are all
+reachable as `F.name`: `activations.py` (leaky_relu, elu, gelu, silu, softplus, logsigmoid), `classification.py`
+(nll_loss, cross_entropy, one_hot), `normalization.py` (dropout, batch_norm, layer_norm).
 """
 
 from __future__ import annotations
 
-from typing import Any, List, Optional, Sequence, Tuple, Union
+import warnings
+from typing import Any, List, Optional, Sequence, Union
 
 import numpy as np
 
 from ..tensor import Tensor
 from ..value import Value
+from ._checks import (REDUCTIONS, _check_labels, _check_reduction, _check_same_shape, _check_signs, _float_target,
+                      _labels, _reduce, as_tensor)
+from .activations import elu, gelu, leaky_relu, log1p_exp, logsigmoid, silu, softplus
+from .classification import cross_entropy, nll_loss, one_hot
+from .normalization import batch_norm, dropout, layer_norm
 
-REDUCTIONS = ("mean", "sum", "none")
+__all__ = ["relu", "tanh", "sigmoid", "softmax", "log_softmax", "leaky_relu", "elu", "gelu", "silu", "softplus",
+           "logsigmoid", "linear", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "binary_cross_entropy",
+           "binary_cross_entropy_with_logits", "nll_loss", "cross_entropy", "one_hot", "hinge_loss", "accuracy",
+           "dropout", "batch_norm", "layer_norm",
+           "as_tensor", "REDUCTIONS"]
 ScalarOrTensor = Union[Tensor, Value, List[Value]]
 
 
@@ -34,13 +48,27 @@ def sigmoid(x: Tensor) -> Tensor:
     return x.sigmoid()
 
 
-def softmax(x: Tensor, dim: int = -1) -> Tensor:
-    """Probabilities along `dim` (PyTorch's argument name; the Tensor method calls it `axis`)."""
-    return x.softmax(axis=dim)
+def _softmax_dim(name: str, x: Tensor, dim: Optional[int]) -> int:
+    """PyTorch's rule when no `dim` is given (deprecated there, with this warning): axis 0 for 0-, 1- and 3-D
+    input, axis 1 otherwise (a (batch, classes) matrix: each row)."""
+    if dim is not None:
+        return dim
+    warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call to include dim=X "
+                  "as an argument.", UserWarning, stacklevel=3)
+    return 0 if x.ndim in (0, 1, 3) else 1
 
 
-def log_softmax(x: Tensor, dim: int = -1) -> Tensor:
-    return x.log_softmax(axis=dim)
+def softmax(x: Tensor, dim: Optional[int] = None) -> Tensor:
+    """Probabilities along `dim` (PyTorch's argument name; the Tensor method calls it `axis`). Without `dim`:
+    PyTorch's implicit choice and its warning (see `_softmax_dim`); pass dim=-1 for the last axis."""
+    x = as_tensor(x)
+    return x.softmax(axis=_softmax_dim("softmax", x, dim))
+
+
+def log_softmax(x: Tensor, dim: Optional[int] = None) -> Tensor:
+    """log(softmax(x)) along `dim`, stably; the same implicit `dim` rule as `softmax`."""
+    x = as_tensor(x)
+    return x.log_softmax(axis=_softmax_dim("log_softmax", x, dim))
 
 
 def linear(x: Tensor, weight: Tensor, bias: Optional[Tensor] = None) -> Tensor:
@@ -72,99 +100,27 @@ def linear(x: Tensor, weight: Tensor, bias: Optional[Tensor] = None) -> Tensor:
     return Tensor._result(data, parents, "linear", _linear_back)
 
 
-def softplus(x: Tensor) -> Tensor:
-    """log(1 + e^x), computed as max(x, 0) + log(1 + e^-|x|) so it never overflows; its gradient is sigmoid(x).
+def _bce(p: Tensor, y: Tensor) -> Tensor:
+    """-(y log p + (1 - y) log(1 - p)) elementwise, each log clamped at -100 (as PyTorch), as one op.
 
-    One fused op: building it from relu and abs would give gradient 0 instead of 0.5 at exactly x = 0.
-    """
-    data = np.maximum(x.data, 0) + np.log1p(np.exp(-np.abs(x.data)))
-
-    def _softplus_back(out: Tensor, g: np.ndarray) -> None:
-        a = out._parents[0]
-        e = np.exp(-np.abs(a.data))
-        a._accumulate(g * np.where(a.data >= 0, 1 / (1 + e), e / (1 + e)))  # sigmoid(a), stably
-
-    return Tensor._result(data, (x,), "softplus", _softplus_back)
-
-
-def _clamped_log(x: Tensor) -> Tensor:
-    """log(x), but never below -100 (as PyTorch's binary_cross_entropy), so log(0) gives a large finite loss.
-
-    Where the clamp is active the gradient is 0, so a probability of exactly 0 or 1 gives no inf or nan.
+    Chain rule for p, PyTorch's: g (p - y) / max(p (1 - p), 1e-12). It equals -y/p + (1 - y)/(1 - p), and at
+    p = 0 or 1 it stays finite: -1e12 or +1e12 against a wrong target, 0 against the right one (a clamped log
+    has no slope of its own, but the loss still pushes the prediction the right way).
+    For y (when it requires grad): g (log(1 - p) - log p), both logs clamped.
     """
     with np.errstate(divide="ignore"):
-        data = np.maximum(np.log(x.data), -100)
+        log_p = np.maximum(np.log(p.data), -100)
+        log_1mp = np.maximum(np.log1p(-p.data), -100)
+    data = -(y.data * log_p + (1 - y.data) * log_1mp)
 
-    def _clamped_log_back(out: Tensor, g: np.ndarray) -> None:
-        a = out._parents[0]
-        a._accumulate(np.where(out.data > -100, g / a.data, 0).astype(a.dtype))
+    def _bce_back(out: Tensor, g: np.ndarray) -> None:
+        p, y = out._parents
+        if p.requires_grad:
+            p._accumulate(g * (p.data - y.data) / np.maximum(p.data * (1 - p.data), 1e-12))
+        if y.requires_grad:
+            y._accumulate(g * (log_1mp - log_p))
 
-    return Tensor._result(data, (x,), "clamped_log", _clamped_log_back)
-
-
-# ----------------------------------------------------------------------------------------------- checks
-
-
-def _check_reduction(reduction: str) -> None:
-    if reduction not in REDUCTIONS:
-        raise ValueError(f"unknown reduction {reduction!r}; choose one of {REDUCTIONS}")
-
-
-def _reduce(loss: Tensor, reduction: str) -> Tensor:
-    if reduction == "mean":
-        return loss.mean()
-    if reduction == "sum":
-        return loss.sum()
-    return loss
-
-
-def as_tensor(x: Any) -> Tensor:
-    """A Tensor as it is; arrays, lists and numbers become constant Tensors (float data as float32)."""
-    return x if isinstance(x, Tensor) else Tensor(x)
-
-
-def _labels(target: Any) -> np.ndarray:
-    """Labels as an ndarray with the user's own dtype (not converted to float32 as a Tensor would)."""
-    return target.data if isinstance(target, Tensor) else np.asarray(target)
-
-
-def _float_target(target: Any, like: Tensor) -> Tensor:
-    """Targets compared with float predictions: integer labels (0/1, -1/+1) become floats of the input's dtype."""
-    target = as_tensor(target)
-    if target.dtype.kind in "biu":
-        return Tensor(target.data.astype(like.dtype))
-    return target
-
-
-def _check_same_shape(name: str, input: Tensor, target: Tensor) -> None:
-    if input.shape == target.shape:
-        return
-    if input.ndim and target.ndim and input.shape[0] != target.shape[0]:
-        raise ValueError(f"{name}: batch sizes differ: input has {input.shape[0]} samples (shape {input.shape}), "
-                         f"target has {target.shape[0]} (shape {target.shape})")
-    raise ValueError(f"{name}: input has shape {input.shape} but target has shape {target.shape}; they must match "
-                     f"(reshape one, e.g. target.reshape({', '.join(str(n) for n in input.shape)}))")
-
-
-def _check_labels(name: str, labels: np.ndarray, n_samples: int, n_classes: int) -> None:
-    """Class labels must be integers 0..n_classes-1, one per sample."""
-    if labels.dtype.kind not in "iu":
-        raise TypeError(f"{name} needs integer class labels (0..{n_classes - 1}), got target of dtype {labels.dtype}; "
-                        "convert with y.astype(np.int64)")
-    if labels.ndim != 1:
-        raise ValueError(f"{name} needs one label per sample, a 1-D target, got shape {labels.shape}")
-    if len(labels) != n_samples:
-        raise ValueError(f"{name}: batch sizes differ: input has {n_samples} samples, target has {len(labels)} labels")
-    bad = labels[(labels < 0) | (labels >= n_classes)]
-    if bad.size:
-        raise ValueError(f"{name}: label {int(bad[0])} is out of range for {n_classes} classes "
-                         f"(labels must be 0..{n_classes - 1})")
-
-
-def _check_signs(name: str, labels: np.ndarray) -> None:
-    bad = labels[(labels != 1) & (labels != -1)]
-    if bad.size:
-        raise ValueError(f"{name} needs labels -1 or +1, got {bad.flat[0].item()!r}; convert 0/1 labels with y * 2 - 1")
+    return Tensor._result(data.astype(p.dtype, copy=False), (p, y), "binary_cross_entropy", _bce_back)
 
 
 # ----------------------------------------------------------------------------------------------- regression losses
@@ -189,14 +145,59 @@ def l1_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
     return _reduce((input - target).abs(), reduction)
 
 
-# ----------------------------------------------------------------------------------------------- classification losses
+def _smooth_l1(input: Tensor, target: Tensor, beta: float, scale: float) -> Tensor:
+    """scale * (0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta), d = input - target, as one op.
+
+    Chain rule: scale * clip(d / beta, -1, 1) for the input (d / beta inside the quadratic part, the sign of d
+    outside: the two meet at |d| = beta), minus that for the target. beta = 0 is the L1 loss (sign(d), 0 at 0).
+    """
+    d = input.data - target.data
+    ad = np.abs(d)
+    with np.errstate(all="ignore"):
+        data = scale * (np.where(ad < beta, 0.5 * d * d / beta, ad - 0.5 * beta) if beta > 0 else ad)
+
+    def _smooth_l1_back(out: Tensor, g: np.ndarray) -> None:
+        slope = scale * (np.clip(d / beta, -1, 1) if beta > 0 else np.sign(d))
+        a, b = out._parents
+        if a.requires_grad:
+            a._accumulate(g * slope)
+        if b.requires_grad:
+            b._accumulate(-g * slope)
+
+    return Tensor._result(data.astype(input.dtype, copy=False), (input, target), "smooth_l1_loss", _smooth_l1_back)
 
 
-def binary_cross_entropy(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
+def smooth_l1_loss(input: Tensor, target: Any, reduction: str = "mean", *, beta: float = 1.0) -> Tensor:
+    """Squared error for small errors (|d| < beta, divided by beta), absolute error beyond: an L1 loss that is
+    smooth at 0 (PyTorch's; Fast R-CNN's box loss). Its gradient never exceeds 1 in size."""
+    return _robust_loss("smooth_l1_loss", input, target, reduction, beta, scale=1.0)
+
+
+def huber_loss(input: Tensor, target: Any, reduction: str = "mean", *, delta: float = 1.0) -> Tensor:
+    """0.5 d^2 for |d| <= delta, delta (|d| - 0.5 delta) beyond: delta * smooth_l1_loss with beta = delta."""
+    if delta <= 0:
+        raise ValueError(f"huber_loss: delta must be > 0, got {delta}")
+    return _robust_loss("huber_loss", input, target, reduction, delta, scale=delta)
+
+
+def _robust_loss(name: str, input: Any, target: Any, reduction: str, beta: float, scale: float) -> Tensor:
+    _check_reduction(reduction)
+    if beta < 0:
+        raise ValueError(f"{name}: beta must be >= 0, got {beta}")
+    input = as_tensor(input)
+    target = _float_target(target, input)
+    _check_same_shape(name, input, target)
+    return _reduce(_smooth_l1(input, target, float(beta), float(scale)), reduction)
+
+
+# ----------------------------------------------------------------------------------------------- binary classification losses
+
+
+def binary_cross_entropy(input: Tensor, target: Any, reduction: str = "mean", *, weight: Any = None) -> Tensor:
     """-(y log p + (1 - y) log(1 - p)) for probabilities p in [0, 1] (after a sigmoid) and targets y in [0, 1].
 
-    Each log is clamped at -100 (as PyTorch), so a confident wrong answer costs 100 rather than inf.
-    Prefer `binary_cross_entropy_with_logits` on raw scores: it is more accurate for very confident outputs.
+    Each log is clamped at -100 (as PyTorch), so a confident wrong answer costs 100 rather than inf. `weight`
+    rescales each element's loss (broadcast to the input's shape). Prefer `binary_cross_entropy_with_logits` on raw scores: it is more accurate for very confident outputs.
     """
     _check_reduction(reduction)
     input = as_tensor(input)
@@ -207,65 +208,54 @@ def binary_cross_entropy(input: Tensor, target: Any, reduction: str = "mean") ->
             f"binary_cross_entropy expects probabilities in [0, 1], got values from {np.nanmin(input.data):g} to "
             f"{np.nanmax(input.data):g}; apply sigmoid first, or use binary_cross_entropy_with_logits on raw scores"
         )
-    loss = -(target * _clamped_log(input) + (1 - target) * _clamped_log(1 - input))
-    return _reduce(loss, reduction)
+    return _reduce(_weighted(_bce(input, target), weight, "binary_cross_entropy"), reduction)
 
 
-def binary_cross_entropy_with_logits(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
+def binary_cross_entropy_with_logits(input: Tensor, target: Any, reduction: str = "mean", *, weight: Any = None,
+                                     pos_weight: Any = None) -> Tensor:
     """binary_cross_entropy(sigmoid(x), y) in one stable formula: max(x, 0) - x y + log(1 + e^-|x|).
 
     Fine for logits of any size (no sigmoid that rounds to exactly 0 or 1); the gradient is sigmoid(x) - y.
+    `pos_weight` (one number per class, broadcast along the last axis) multiplies the loss of the positive
+    targets, PyTorch's formula: (1 - y) x + (1 + (pos_weight - 1) y) log(1 + e^-x). `weight` rescales each element.
     """
     _check_reduction(reduction)
     input = as_tensor(input)
     target = _float_target(target, input)
     _check_same_shape("binary_cross_entropy_with_logits", input, target)
-    return _reduce(softplus(input) - input * target, reduction)
-
-
-def nll_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
-    """Negative log likelihood: -input[i, y_i] for log-probabilities `input` (N, C) and integer labels y (N,)."""
-    input, labels = _scores_and_labels("nll_loss", "log-probabilities", input, target, reduction)
-    return _nll(input, labels, reduction)
-
-
-def _scores_and_labels(name: str, what: str, input: Any, target: Any, reduction: str) -> Tuple[Tensor, np.ndarray]:
-    """The checks shared by the classification losses: (batch, classes) scores and one valid label per row."""
-    _check_reduction(reduction)
-    input = as_tensor(input)
-    if input.ndim != 2:
-        raise ValueError(f"{name} expects {what} of shape (batch, classes), got shape {input.shape}")
-    labels = _labels(target)
-    _check_labels(name, labels, input.shape[0], input.shape[1])
-    return input, labels
-
-
-def _nll(logp: Tensor, labels: np.ndarray, reduction: str) -> Tensor:
-    """-logp[i, y_i] (reduced) as one op. Its chain rule: each sample's gradient goes to its label's column only,
-    -g (divided by N for the mean); the other columns get 0."""
-    rows = np.arange(len(labels))
-    picked = -logp.data[rows, labels]
-    n = len(labels)
-    if reduction == "mean":
-        data = picked.mean(dtype=logp.dtype) if n else np.asarray(np.nan, dtype=logp.dtype)
+    if pos_weight is None:
+        loss = log1p_exp(input) - input * target
     else:
-        data = picked.sum(dtype=logp.dtype) if reduction == "sum" else picked
-
-    def _nll_back(out: Tensor, g: np.ndarray) -> None:
-        grad = np.zeros_like(out._parents[0].data)
-        grad[rows, labels] = -g / n if reduction == "mean" else -g
-        out._parents[0]._accumulate(grad)
-
-    return Tensor._result(np.asarray(data), (logp,), f"nll_loss({reduction})", _nll_back)
+        pw = _constant(pos_weight, input)
+        if not _broadcasts_to(pw.shape, input.shape):
+            raise ValueError(f"binary_cross_entropy_with_logits: pos_weight of shape {pw.shape} does not broadcast "
+                             f"to the input's shape {input.shape} (give one weight per class: the last axis)")
+        loss = (1 - target) * input + (1 + (pw - 1) * target) * log1p_exp(-input)
+    return _reduce(_weighted(loss, weight, "binary_cross_entropy_with_logits"), reduction)
 
 
-def cross_entropy(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
-    """Softmax + negative log likelihood, for logits (N, C) and integer class labels (N,) in 0..C-1.
+def _broadcasts_to(shape: tuple, target_shape: tuple) -> bool:
+    try:
+        return np.broadcast_shapes(shape, target_shape) == tuple(target_shape)
+    except ValueError:
+        return False
 
-    Goes through log_softmax (never log(softmax)), so logits of +-1e4 give exact, finite losses.
-    """
-    input, labels = _scores_and_labels("cross_entropy", "logits", input, target, reduction)
-    return _nll(input.log_softmax(axis=1), labels, reduction)
+
+def _constant(x: Any, like: Tensor) -> Tensor:
+    """A weight as a Tensor of `like`'s dtype (a Tensor that requires grad stays as it is: it gets a gradient)."""
+    if isinstance(x, Tensor) and x.requires_grad:
+        return x
+    return Tensor(np.asarray(x.data if isinstance(x, Tensor) else x, dtype=like.dtype), dtype=like.dtype)
+
+
+def _weighted(loss: Tensor, weight: Any, name: str) -> Tensor:
+    """loss * weight: PyTorch's `weight=` of the binary losses, a rescaling of each element's loss."""
+    if weight is None:
+        return loss
+    w = _constant(weight, loss)
+    if not _broadcasts_to(w.shape, loss.shape):
+        raise ValueError(f"{name}: weight of shape {w.shape} does not broadcast to the loss's shape {loss.shape}")
+    return loss * w
 
 
 def hinge_loss(scores: Union[Tensor, Sequence[Value]], target: Any, reduction: str = "mean") -> ScalarOrTensor:

@@ -9,6 +9,7 @@ import numpy as np
 
 from ..tensor import Tensor
 from . import functional as F
+from . import init
 from .module import Module
 
 
@@ -26,10 +27,18 @@ class Linear(Module):
                 raise ValueError(f"Linear: {name} must be a positive integer, got {n!r}")
         self.in_features = int(in_features)
         self.out_features = int(out_features)
+        self.weight = Tensor(np.empty((self.out_features, self.in_features), np.float32), requires_grad=True)
+        self.bias = Tensor(np.empty(self.out_features, np.float32), requires_grad=True) if bias else None
+        self.reset_parameters(seed)
+
+    def reset_parameters(self, seed: Optional[int] = None) -> None:
+        """PyTorch's default: kaiming_uniform_(a=sqrt(5)) for the weight, i.e. U(-1/sqrt(in), 1/sqrt(in)), and the
+        same range for the bias. One generator draws the weight, then the bias, so `seed` fixes both."""
         rng = np.random.default_rng(seed)
-        bound = 1.0 / math.sqrt(in_features)
-        self.weight = Tensor(rng.uniform(-bound, bound, (out_features, in_features)).astype(np.float32), requires_grad=True)
-        self.bias = Tensor(rng.uniform(-bound, bound, out_features).astype(np.float32), requires_grad=True) if bias else None
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5), generator=rng)
+        if self.bias is not None:
+            bound = 1 / math.sqrt(self.in_features)
+            init.uniform_(self.bias, -bound, bound, generator=rng)
 
     def forward(self, x: Any) -> Tensor:
         x = F.as_tensor(x)
@@ -97,9 +106,9 @@ class Sigmoid(Module):
 
 
 class Softmax(Module):
-    """Turn scores along `dim` into probabilities that sum to 1."""
+    """Turn scores along `dim` into probabilities that sum to 1 (no `dim`: PyTorch's implicit choice, warned)."""
 
-    def __init__(self, dim: int = -1) -> None:
+    def __init__(self, dim: Optional[int] = None) -> None:
         super().__init__()
         self.dim = dim
 
@@ -113,7 +122,7 @@ class Softmax(Module):
 class LogSoftmax(Module):
     """log(softmax(x)) along `dim`, computed stably; pair it with `nll_loss`, or use `cross_entropy` on logits."""
 
-    def __init__(self, dim: int = -1) -> None:
+    def __init__(self, dim: Optional[int] = None) -> None:
         super().__init__()
         self.dim = dim
 
@@ -122,6 +131,78 @@ class LogSoftmax(Module):
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}"
+
+
+class LeakyReLU(Module):
+    """x for x > 0, negative_slope * x otherwise. See `functional.leaky_relu`."""
+
+    def __init__(self, negative_slope: float = 0.01) -> None:
+        super().__init__()
+        self.negative_slope = negative_slope
+
+    def forward(self, x: Any) -> Tensor:
+        return F.leaky_relu(F.as_tensor(x), self.negative_slope)
+
+    def extra_repr(self) -> str:
+        return f"negative_slope={self.negative_slope}"
+
+
+class ELU(Module):
+    """x for x > 0, alpha * (e^x - 1) otherwise. See `functional.elu`."""
+
+    def __init__(self, alpha: float = 1.0) -> None:
+        super().__init__()
+        self.alpha = alpha
+
+    def forward(self, x: Any) -> Tensor:
+        return F.elu(F.as_tensor(x), self.alpha)
+
+    def extra_repr(self) -> str:
+        return f"alpha={self.alpha}"
+
+
+class GELU(Module):
+    """x * Phi(x), exact or with approximate="tanh". See `functional.gelu`."""
+
+    def __init__(self, approximate: str = "none") -> None:
+        super().__init__()
+        if approximate not in ("none", "tanh"):
+            raise ValueError(f"GELU: approximate must be 'none' or 'tanh', got {approximate!r}")
+        self.approximate = approximate
+
+    def forward(self, x: Any) -> Tensor:
+        return F.gelu(F.as_tensor(x), self.approximate)
+
+    def extra_repr(self) -> str:
+        return f"approximate={self.approximate!r}"
+
+
+class SiLU(Module):
+    """x * sigmoid(x). See `functional.silu`."""
+
+    def forward(self, x: Any) -> Tensor:
+        return F.silu(F.as_tensor(x))
+
+
+class Softplus(Module):
+    """log(1 + e^(beta x)) / beta, linear above `threshold`. See `functional.softplus`."""
+
+    def __init__(self, beta: float = 1.0, threshold: float = 20.0) -> None:
+        super().__init__()
+        self.beta, self.threshold = beta, threshold
+
+    def forward(self, x: Any) -> Tensor:
+        return F.softplus(F.as_tensor(x), self.beta, self.threshold)
+
+    def extra_repr(self) -> str:
+        return f"beta={self.beta}, threshold={self.threshold}"
+
+
+class LogSigmoid(Module):
+    """log(sigmoid(x)), finite for any x. See `functional.logsigmoid`."""
+
+    def forward(self, x: Any) -> Tensor:
+        return F.logsigmoid(F.as_tensor(x))
 
 
 class Flatten(Module):
@@ -139,14 +220,15 @@ class Flatten(Module):
         return f"start_dim={self.start_dim}"
 
 
-ACTIVATIONS = {"relu": ReLU, "tanh": Tanh, "sigmoid": Sigmoid}
+ACTIVATIONS = {"relu": ReLU, "tanh": Tanh, "sigmoid": Sigmoid, "leaky_relu": LeakyReLU, "elu": ELU, "gelu": GELU,
+               "silu": SiLU}
 
 
 class MLP(Module):
     """A multi-layer perceptron: `MLP([784, 128, 64, 10])` is Linear, act, Linear, act, Linear.
 
     The last layer has no activation: it outputs logits (use `cross_entropy`) or a score. `activation` is
-    "relu", "tanh", "sigmoid", or a Module class such as `nn.Tanh`. The layers live in `self.layers`
+    "relu", "tanh", "sigmoid", "leaky_relu", "elu", "gelu", "silu", or a Module class such as `nn.Tanh`. The layers live in `self.layers`
     (a Sequential), so parameters are named `layers.0.weight`, `layers.0.bias`, `layers.2.weight`, ...
     """
 

@@ -15,7 +15,7 @@ and `Net().named_parameters()` gives `hidden.weight`, `hidden.bias`, `out.weight
 
 from __future__ import annotations
 
-from typing import Any, Dict, Iterator, List, Mapping, NamedTuple, Tuple
+from typing import Any, Dict, Iterator, List, Mapping, NamedTuple, Optional, Tuple
 
 import numpy as np
 
@@ -79,6 +79,23 @@ class Module:
                     found.append((pname, p))
         return found
 
+    def register_buffer(self, name: str, tensor: Optional[Tensor]) -> None:
+        """Keep `tensor` as state that is saved and loaded with the weights but not trained (PyTorch's buffers:
+        BatchNorm's running statistics). It is an attribute like any other: `self.running_mean`."""
+        names = self.__dict__.setdefault("_buffer_names", [])
+        if name not in names:
+            names.append(name)
+        object.__setattr__(self, name, tensor)
+
+    def named_buffers(self, prefix: str = "") -> List[Tuple[str, Tensor]]:
+        """Every buffer with its dotted name, e.g. `layers.1.running_mean`."""
+        found = []
+        for mname, m in self.named_modules(prefix):
+            for name in m.__dict__.get("_buffer_names", ()):
+                if getattr(m, name) is not None:
+                    found.append((f"{mname}.{name}" if mname else name, getattr(m, name)))
+        return found
+
     def parameters(self) -> List[Tensor]:
         """Every trainable Tensor, in a fixed order: what you hand to an optimizer."""
         return [p for _, p in self.named_parameters()]
@@ -103,16 +120,22 @@ class Module:
     # ------------------------------------------------------------------------------------------- weights
 
     def state_dict(self) -> Dict[str, np.ndarray]:
-        """name -> a copy of the parameter's array. Copies, so later training does not change a saved snapshot."""
-        return {name: p.data.copy() for name, p in self.named_parameters()}
+        """name -> a copy of each parameter's and buffer's array, in PyTorch's order (each module's own parameters,
+        then its buffers, then its children's). Copies, so later training does not change a saved snapshot."""
+        entries = dict(self.named_parameters())
+        entries.update(self.named_buffers())
+        order = {name: i for i, name in enumerate(_torch_order(self))}
+        return {name: entries[name].data.copy() for name in sorted(entries, key=lambda n: order.get(n, len(order)))}
 
     def load_state_dict(self, state: Mapping[str, Any], strict: bool = True) -> IncompatibleKeys:
         """Copy arrays into the parameters, in place (an optimizer holding them sees the new values).
 
-        With `strict`, the names must match exactly. Shapes must always match. Mismatches raise RuntimeError (as in
-        PyTorch) naming the parameter and both shapes.
+        With `strict`, the names must match exactly. Shapes must always match, and dtypes must convert within their
+        kind (float64 -> float32 is fine, complex or text is not). Mismatches raise RuntimeError (as in PyTorch)
+        naming the parameter. All-or-nothing: every entry is checked and converted before the first is copied.
         """
         params = dict(self.named_parameters())
+        params.update(self.named_buffers())
         missing = [name for name in params if name not in state]
         unexpected = [name for name in state if name not in params]
         if strict and (missing or unexpected):
@@ -132,9 +155,15 @@ class Module:
                     f"size mismatch for {name}: the state dict has shape {value.shape}, "
                     f"the model's parameter has shape {p.shape}"
                 )
-            arrays[name] = value
+            try:
+                arrays[name] = value.astype(p.data.dtype, casting="same_kind", copy=False)
+            except TypeError:
+                raise RuntimeError(
+                    f"dtype mismatch for {name}: the state dict has dtype {value.dtype}, which does not convert to "
+                    f"the model's {p.data.dtype}"
+                ) from None
         for name, value in arrays.items():  # copy only after every check passed: no half-loaded model
-            np.copyto(params[name].data, value, casting="same_kind")
+            np.copyto(params[name].data, value)
         return IncompatibleKeys(missing, unexpected)
 
     # ------------------------------------------------------------------------------------------- printing
@@ -152,6 +181,18 @@ class Module:
             lines.append("  " + f"({name}): {child!r}".replace("\n", "\n  "))
         lines.append(")")
         return "\n".join(lines)
+
+
+def _torch_order(module: Module, prefix: str = "") -> Iterator[str]:
+    """Every tensor's dotted name: a module's own tensors (attribute order) before its children's, as PyTorch."""
+    children = []
+    for name, member in module._members():
+        if isinstance(member, Module):
+            children.append((name, member))
+        else:
+            yield prefix + name
+    for name, child in children:
+        yield from _torch_order(child, f"{prefix}{name}.")
 
 
 def _flatten(name: str, value: Any) -> Iterator[Tuple[str, Any]]:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Callable
 import numpy as np
 
 from .broadcast import unbroadcast
+from .dtypes import floating, number_dtype
 
 if TYPE_CHECKING:
     from .core import Tensor
@@ -20,11 +21,18 @@ class ArithmeticOps:
 
     __slots__ = ()
 
-    def _binary(self, other: Any, op: str, fn: Callable, backward: Callable) -> "Tensor":
+    def _binary(self, other: Any, op: str, fn: Callable, backward: Callable, floats_only: bool = False) -> "Tensor":
+        """Forward of a two-input op in the promoted dtype (PyTorch's rules, see `dtypes.py`); `floats_only` ops
+        (division) give float32 for integer inputs."""
         b = self._lift(other)
+        dtype = self._promote(b)
+        if floats_only:
+            dtype = floating(dtype)
+        x = self.data if self.data.dtype == dtype else self.data.astype(dtype)
+        y = b.data if b.data.dtype == dtype else b.data.astype(dtype)
         try:
             with np.errstate(all="ignore"):
-                data = fn(self.data, b.data)
+                data = fn(x, y)
         except ValueError:
             try:  # numpy's ValueError here is almost always a shape clash: name both shapes
                 np.broadcast_shapes(self.shape, b.shape)
@@ -64,7 +72,7 @@ class ArithmeticOps:
             b._accumulate(unbroadcast(g * a.data, b.shape))
 
     def __truediv__(self, other: Any) -> "Tensor":
-        return self._binary(other, "/", np.divide, self._div_back)
+        return self._binary(other, "/", np.divide, self._div_back, floats_only=True)
 
     @staticmethod
     def _div_back(out: "Tensor", g: np.ndarray) -> None:
@@ -75,26 +83,32 @@ class ArithmeticOps:
             b._accumulate(unbroadcast(-g * (out.data / b.data), b.shape))  # d(a/b)/db = -(a/b)/b
 
     def __pow__(self, other: Any) -> "Tensor":
-        if isinstance(other, (int, float)):
-            # The exponent in the tensor's own precision, for the forward and the backward alike (1e-150 is 0 in
-            # float32). An int tensor keeps the Python number, so int ** 0.5 is a float, as in numpy.
-            with np.errstate(over="ignore"):
-                p = self.dtype.type(other) if self.dtype.kind == "f" else other
-            if self.dtype.kind in "iub" and p < 0:
-                raise ValueError(f"'**': integer tensors (dtype {self.dtype}, shape {self.shape}) cannot be raised to the "
-                                 f"negative power {p}; convert to float first, e.g. Tensor(x, dtype=np.float32)")
-
-            def _pow_back(out: "Tensor", g: np.ndarray) -> None:
-                (a,) = out._parents
-                if p == 0:  # a^0 = 1 everywhere, so the gradient is 0, even at a = 0 (as PyTorch)
-                    a._accumulate(np.zeros_like(g))
-                    return
-                a._accumulate(g * (p * a.data ** (p - 1)))  # d(a^p)/da = p a^(p-1)
-
-            with np.errstate(all="ignore"):
-                data = self.data ** p
-            return self._result(data, (self,), f"**{p:g}", _pow_back)
+        if number_dtype(other) is not None and not isinstance(other, (bool, np.bool_)):
+            return self._pow_number(other)
         return self._binary(other, "**", np.power, self._pow_tensor_back)
+
+    def _pow_number(self, p: Any) -> "Tensor":
+        """a ** p for a number p. An integer tensor to a float power is float32, to a negative int power an error
+        (both as PyTorch). The forward uses p exactly (0 ** 1e-50 is 0, though 1e-50 is 0 in float32); the
+        backward multiplies in the tensor's dtype, so there the gradient is 1e-50 * inf = 0 * inf = nan, as PyTorch."""
+        p = p.item() if isinstance(p, np.generic) else p
+        if self.dtype.kind in "iub" and isinstance(p, int) and p < 0:
+            raise ValueError(f"'**': integer tensors (dtype {self.dtype}, shape {self.shape}) cannot be raised to the "
+                             f"negative power {p}, an integer (as in PyTorch); use a float power ({p}.0) or convert first")
+        dtype = self._promote(p)
+        x = self.data if self.data.dtype == dtype else self.data.astype(dtype)
+        with np.errstate(all="ignore"):
+            exact = dtype.kind != "f" or float(dtype.type(p)) == p  # float(): numpy would compare in float32
+            data = x ** p if exact else (x.astype(np.float64) ** p).astype(dtype)
+
+        def _pow_back(out: "Tensor", g: np.ndarray) -> None:
+            (a,) = out._parents
+            if p == 0:  # a^0 = 1 everywhere, so the gradient is 0, even at a = 0 (as PyTorch)
+                a._accumulate(np.zeros_like(g))
+                return
+            a._accumulate(g * (p * a.data ** (p - 1)))  # d(a^p)/da = p a^(p-1)
+
+        return self._result(data, (self,), f"**{p:g}", _pow_back)
 
     @staticmethod
     def _pow_tensor_back(out: "Tensor", g: np.ndarray) -> None:

@@ -21,6 +21,11 @@ import numpy as np
 
 from ..autograd import Node, current_mode, record_trace
 from .arithmetic import ArithmeticOps
+from .compare import CompareOps
+from .dtypes import number_dtype, result_type
+from .expand import ExpandOps
+from .indexing import IndexingOps
+from .inplace import CLOCK, InplaceOps, check_versions
 from .matmul import MatmulOps
 from .movement import MovementOps
 from .reduce import Axis, ReduceOps
@@ -48,10 +53,12 @@ def _to_array(data: Any, dtype: Any = None) -> np.ndarray:
     return arr
 
 
-class Tensor(ArithmeticOps, UnaryOps, ReduceOps, MovementOps, MatmulOps, Node):
+class Tensor(ArithmeticOps, InplaceOps, CompareOps, UnaryOps, ReduceOps, MovementOps, ExpandOps, IndexingOps,
+             MatmulOps, Node):
     """An n-dimensional array in the compute graph. Names and semantics follow PyTorch."""
 
-    __slots__ = ("_parents",)
+    __slots__ = ("_parents", "_born", "_modified")  # the last two: in-place version check (inplace.py)
+    __hash__ = object.__hash__  # by identity, though `==` compares entries (compare.py)
     __array_priority__ = 1000  # `ndarray * Tensor` and `ndarray @ Tensor` call Tensor's ops (keeping the graph)
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None, label: str = "") -> None:
@@ -81,6 +88,7 @@ class Tensor(ArithmeticOps, UnaryOps, ReduceOps, MovementOps, MatmulOps, Node):
             out._parents = parents
             out._backward = backward
             out.requires_grad = True
+            out._born = CLOCK[0]
         else:
             out._parents = ()
             out._backward = None
@@ -101,6 +109,12 @@ class Tensor(ArithmeticOps, UnaryOps, ReduceOps, MovementOps, MatmulOps, Node):
             self.grad += g
         else:
             self.grad = self.grad + g
+
+    def backward(self, grad: Any = None) -> None:
+        """Backpropagate from this tensor (see `autograd.backward`), after checking that no op in the graph had
+        an input changed in place since it used it (as PyTorch's version counter)."""
+        check_versions(self)
+        Node.backward(self, grad)
 
     def _seed_grad(self, grad: Any) -> np.ndarray:
         if grad is None:
@@ -123,12 +137,20 @@ class Tensor(ArithmeticOps, UnaryOps, ReduceOps, MovementOps, MatmulOps, Node):
         return np.errstate(all="ignore")
 
     def _lift(self, other: Any) -> "Tensor":
-        """A constant operand as a Tensor; Python numbers take this tensor's float dtype (no float64 upcast)."""
+        """A constant operand as a Tensor. A number (Python's or numpy's) takes the dtype of the op's result, as
+        in PyTorch: `float32 tensor * 3` and `* np.int64(3)` stay float32, `int tensor * 2.5` is float32."""
         if isinstance(other, Tensor):
             return other
-        if isinstance(other, (int, float)) and self.data.dtype.kind == "f":
-            return Tensor(other, dtype=self.data.dtype)
+        if number_dtype(other) is not None:
+            return Tensor(other, dtype=self._promote(other))
         return Tensor(other)
+
+    def _promote(self, other: Any) -> np.dtype:
+        """The dtype of an elementwise op on this tensor and `other` (a Tensor or a number): see `dtypes.py`."""
+        mine = self.data.dtype
+        if mine.kind == "f" and (other.__class__ is float or (isinstance(other, Tensor) and other.data.dtype == mine)):
+            return mine  # the common cases, without the general rule's work
+        return result_type(self.data, other.data if isinstance(other, Tensor) else other)
 
     # ------------------------------------------------------------------------------------------- properties
 
@@ -146,7 +168,7 @@ class Tensor(ArithmeticOps, UnaryOps, ReduceOps, MovementOps, MatmulOps, Node):
 
     @property
     def T(self) -> "Tensor":
-        return self.transpose()
+        return self.permute(*reversed(range(self.ndim)))  # reverse all dims: see MovementOps.permute
 
     def numel(self) -> int:
         return int(self.data.size)

@@ -35,6 +35,10 @@ class MatmulOps:
     def __rmatmul__(self, other: Any) -> "Tensor":
         return self._lift(other) @ self
 
+    def matmul(self, other: Any) -> "Tensor":
+        """`x.matmul(y)` is `x @ y`, as in torch."""
+        return self @ other
+
     @staticmethod
     def _matmul_back(out: "Tensor", g: np.ndarray) -> None:
         """d(A@B)/dA = g @ B^T, d(A@B)/dB = A^T @ g; vectors are treated as 1-row / 1-column matrices."""

@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Any, Optional, Tuple, Union
 
 import numpy as np
 
+from .dtypes import floating
+
 if TYPE_CHECKING:
     from .core import Tensor
 
@@ -48,6 +50,8 @@ class ReduceOps:
 
 
     def sum(self, axis: Axis = None, keepdims: bool = False) -> "Tensor":
+        """Sum over `axis`. Integer and bool tensors sum to int64 (as PyTorch); float32 and float16 add up in
+        float64 (see `accurate_sum`)."""
         axis = self._check_axis(axis, "sum")
         shape = self.shape
 
@@ -55,13 +59,14 @@ class ReduceOps:
             g = g if keepdims or axis is None else np.expand_dims(g, axis)
             out._parents[0]._accumulate(np.broadcast_to(g, shape))  # every input counted once
 
-        return self._result(np.asarray(self.data.sum(axis=axis, keepdims=keepdims)), (self,), "sum", _sum_back)
+        return self._result(accurate_sum(self.data, axis, keepdims), (self,), "sum", _sum_back)
 
     def mean(self, axis: Axis = None, keepdims: bool = False) -> "Tensor":
+        """Mean over `axis`. The mean of an integer tensor is the exact mean as float32 (PyTorch refuses ints)."""
         axis = self._check_axis(axis, "mean")
         shape = self.shape
-        dtype = self.dtype if self.dtype.kind == "f" else np.dtype(np.float32)  # the mean of ints is a float
-        total = np.asarray(self.data.sum(axis=axis, keepdims=keepdims))
+        dtype = floating(self.dtype)
+        total = accurate_sum(self.data, axis, keepdims, np.float64)
         count = self.data.size // total.size if total.size else 0
         with np.errstate(all="ignore"):
             data = (total / count).astype(dtype, copy=False) if count else np.full(total.shape, np.nan, dtype)
@@ -96,6 +101,22 @@ class ReduceOps:
         if self.data.size == 0 and (axis is None or self.shape[axis] == 0):
             raise ValueError(f"argmax() over an empty axis of a tensor of shape {self.shape} has no answer")
         return type(self)(np.argmax(self.data, axis=axis))
+
+
+def accurate_sum(x: np.ndarray, axis: Axis, keepdims: bool = False, dtype: Any = None) -> np.ndarray:
+    """`x.sum(axis)` that stays accurate over long axes, quietly (inf + -inf is nan without a warning).
+
+    numpy adds a strided axis (`axis=0` of a matrix) one row at a time in the input's precision, so float32 ones
+    summed over 2^25 rows stop growing at 2^24 and float16 ones at 2048. Like PyTorch's accurate sums we add
+    float32 and float16 in float64 and round once at the end; integers and bools sum to int64, as PyTorch.
+    `dtype` asks for the float64 total itself (mean divides it before rounding)."""
+    kind = x.dtype.kind
+    acc = np.float64 if kind == "f" and x.dtype.itemsize < 8 else np.int64 if kind in "biu" else None
+    with np.errstate(all="ignore"):
+        total = np.asarray(x.sum(axis=axis, keepdims=keepdims, dtype=dtype or acc))
+    if dtype is None and kind == "f" and total.dtype != x.dtype:
+        total = total.astype(x.dtype)
+    return total
 
 
 def _max_or_zero(x: np.ndarray, axis: Axis) -> Any:

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 
+from .dtypes import DEFAULT_FLOAT
+
 if TYPE_CHECKING:
     from .core import Tensor
 
@@ -16,9 +18,15 @@ class UnaryOps:
 
     __slots__ = ()
 
-    def _unary(self, fn: Callable[[np.ndarray], np.ndarray], op: str, backward: Callable) -> "Tensor":
+    def _unary(self, fn: Callable[[np.ndarray], np.ndarray], op: str, backward: Callable,
+               floats_only: bool = True) -> "Tensor":
+        """Forward of a one-input op. A float-only function (exp, log, ...) of an integer or bool tensor computes
+        in float32, the default float dtype, as PyTorch (numpy would give float64)."""
+        x = self.data
+        if floats_only and x.dtype.kind != "f":
+            x = x.astype(DEFAULT_FLOAT)
         with np.errstate(all="ignore"):
-            data = fn(self.data)
+            data = fn(x)
         return self._result(data, (self,), op, backward)
 
     def exp(self) -> "Tensor":
@@ -59,7 +67,7 @@ class UnaryOps:
         out._parents[0]._accumulate(g * s * (1 - s))  # s (1 - s)
 
     def relu(self) -> "Tensor":
-        return self._unary(lambda x: np.maximum(x, 0), "relu", self._relu_back)
+        return self._unary(lambda x: np.maximum(x, 0), "relu", self._relu_back, floats_only=False)
 
     @staticmethod
     def _relu_back(out: "Tensor", g: np.ndarray) -> None:
@@ -69,7 +77,7 @@ class UnaryOps:
         out._parents[0]._accumulate(g * passes if np.isfinite(g).all() else np.where(passes, g, 0))
 
     def abs(self) -> "Tensor":
-        return self._unary(np.abs, "abs", self._abs_back)
+        return self._unary(np.abs, "abs", self._abs_back, floats_only=False)
 
     def __abs__(self) -> "Tensor":
         return self.abs()

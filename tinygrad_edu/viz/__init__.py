@@ -7,7 +7,7 @@
     print(format_trace(backprop_trace(loss)))           # what backward() did, step by step
 """
 
-from .graph import GraphvizNotFoundError, draw_graph, parameter_names, render
+from .graph import Graph, GraphvizNotFoundError, GraphvizTimeoutError, draw_graph, parameter_names, render
 from .plots import plot_grad_norms
 from .trace import ParentFlow, TraceStep, backprop_trace, format_trace, replay_backward
 
@@ -16,6 +16,8 @@ __all__ = [
     "render",
     "parameter_names",
     "GraphvizNotFoundError",
+    "GraphvizTimeoutError",
+    "Graph",
     "backprop_trace",
     "format_trace",
     "replay_backward",

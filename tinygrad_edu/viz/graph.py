@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import html
 import math
+import shutil
+import subprocess
 from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Union
@@ -29,6 +31,7 @@ from ..autograd import Node, _nonfinite, toposort
 from .trace import backprop_trace, magnitude, replay_backward
 
 DEFAULT_MAX_NODES = 500
+DOT_TIMEOUT = 60.0  # seconds: render() and the notebook display stop `dot` after this long (None: no limit)
 COLLAPSE_MODES = (None, "neuron", "layer", "op")
 OP_GROUPS = 40  # collapse="op" aims for at most this many groups
 REST_GROUPS = 12  # with a model: nodes outside every neuron/layer (inputs, loss) share at most this many groups
@@ -47,12 +50,60 @@ PARAM_FILL = "#d6e9f8"
 OP_FILL = "#f2f2f2"
 
 
+INSTALL_GRAPHVIZ = ("Install Graphviz (Debian/Ubuntu: sudo apt-get install graphviz; macOS: brew install graphviz; "
+                    "conda: conda install graphviz)")
+
+
 class GraphvizNotFoundError(RuntimeError):
     """Graphviz's `dot` program is not installed; the DOT source was written instead (see `.dot_path`)."""
 
-    def __init__(self, message: str, dot_path: Path) -> None:
+    def __init__(self, message: str, dot_path: Optional[Path] = None) -> None:
         super().__init__(message)
         self.dot_path = dot_path
+
+
+class GraphvizTimeoutError(RuntimeError):
+    """Graphviz's `dot` took longer than the time limit to lay the graph out, and was stopped."""
+
+
+class Graph(graphviz.Digraph):
+    """The picture `draw_graph` returns: a `graphviz.Digraph` whose notebook display runs `dot` with a time limit
+    (DOT_TIMEOUT seconds) and, when Graphviz is missing or too slow, shows what to do instead of a traceback."""
+
+    def _repr_mimebundle_(self, include: Optional[Iterable[str]] = None, exclude: Optional[Iterable[str]] = None,
+                          **_: Any) -> Dict[str, Union[bytes, str]]:
+        wanted = set(include) if include is not None else {"image/svg+xml"}
+        wanted -= set(exclude or [])
+        formats = {"image/svg+xml": "svg", "image/png": "png"}
+        try:
+            out: Dict[str, Union[bytes, str]] = {}
+            for mime in sorted(wanted & set(formats)):
+                data = run_dot(self.source, formats[mime], DOT_TIMEOUT)
+                out[mime] = data.decode("utf-8") if mime == "image/svg+xml" else data
+            return out
+        except (GraphvizNotFoundError, GraphvizTimeoutError) as e:
+            return {"text/plain": str(e)}
+
+
+def run_dot(source: str, fmt: str, timeout: Optional[float]) -> bytes:
+    """Lay out and draw DOT `source` with Graphviz's `dot` as `fmt` (svg, png, pdf), stopping it after `timeout`
+    seconds (None: no limit). Raises GraphvizNotFoundError or GraphvizTimeoutError with what to do next."""
+    exe = shutil.which("dot")
+    if exe is None:
+        raise GraphvizNotFoundError(f"Graphviz's 'dot' program was not found, so the graph cannot be drawn. "
+                                    f"{INSTALL_GRAPHVIZ}.")
+    try:
+        done = subprocess.run([exe, f"-T{fmt}"], input=source.encode("utf-8"), capture_output=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        nodes = sum(1 for line in source.splitlines() if "[" in line and "->" not in line)
+        raise GraphvizTimeoutError(
+            f"Graphviz's dot took more than {timeout:g} s to lay out this graph ({nodes:,} boxes and ovals) "
+            f"and was stopped. Draw it collapsed (draw_graph(..., collapse='neuron', 'layer' or 'op'), or a smaller "
+            f"max_nodes), draw a smaller graph, or allow more time: render(..., timeout=None)"
+        ) from None
+    if done.returncode != 0:
+        raise RuntimeError(f"Graphviz's dot failed: {done.stderr.decode('utf-8', 'replace').strip()}")
+    return done.stdout
 
 
 # ------------------------------------------------------------------------------------------------- public API
@@ -66,7 +117,7 @@ def draw_graph(
     collapse: Optional[str] = None,
     rankdir: str = "LR",
     show_trace: bool = False,
-) -> graphviz.Digraph:
+) -> Graph:
     """The compute graph behind `root` (a Value or Tensor) as a `graphviz.Digraph` (shows inline in Jupyter).
 
     model       anything with `named_parameters()` (`nn.Module`, `nn.scalar.MLP`): parameters are drawn with their
@@ -105,7 +156,7 @@ def draw_graph(
             f"collapse={collapse!r}); trace a smaller graph, or pass max_nodes=None to draw all of it"
         )
 
-    graph = graphviz.Digraph(
+    graph = Graph(
         name="compute_graph",
         graph_attr={"rankdir": rankdir, "fontname": "Helvetica", "fontsize": "11", "nodesep": "0.2", "ranksep": "0.35"},
         node_attr={"fontname": "Helvetica", "fontsize": "10"},
@@ -129,10 +180,11 @@ def parameter_names(model: Any) -> Dict[int, str]:
 
 
 def render(graph: graphviz.Digraph, path: Union[str, Path], format: Optional[str] = None,
-           dpi: Optional[int] = None) -> Path:
+           dpi: Optional[int] = None, timeout: Optional[float] = DOT_TIMEOUT) -> Path:
     """Write the picture to `path` (svg or png; from the suffix unless `format` is given); return the path.
 
     `dpi` sets the resolution of a png (Graphviz's default is 96; 72 makes smaller files).
+    `timeout`: stop `dot` after this many seconds with GraphvizTimeoutError (default DOT_TIMEOUT; None: no limit).
     The file is written atomically (temp file, then os.replace). Without Graphviz's `dot` program the DOT source
     is written next to it (`graph.dot`) and `GraphvizNotFoundError` says how to install Graphviz.
     """
@@ -149,15 +201,13 @@ def render(graph: graphviz.Digraph, path: Union[str, Path], format: Optional[str
         graph = graph.copy()
         graph.attr(dpi=str(dpi))
     try:
-        data = graph.pipe(format=fmt)
-    except graphviz.ExecutableNotFound:
+        data = run_dot(graph.source, fmt, timeout)
+    except GraphvizNotFoundError:
         dot_path = path.with_suffix(".dot")
         atomic_write(dot_path, graph.source.encode("utf-8"))
         raise GraphvizNotFoundError(
             f"Graphviz's 'dot' program was not found, so {path.name} could not be drawn; the graph's DOT source is in "
-            f"{dot_path}. Install Graphviz (Debian/Ubuntu: sudo apt-get install graphviz; "
-            f"macOS: brew install graphviz; conda: conda install graphviz), or paste the DOT source into a Graphviz "
-            f"viewer.",
+            f"{dot_path}. {INSTALL_GRAPHVIZ}, or paste the DOT source into a Graphviz viewer.",
             dot_path,
         ) from None
     atomic_write(path, data)
@@ -199,9 +249,10 @@ def _draw_full(graph: graphviz.Digraph, root: Node, order: List[Node], names: Di
         sub.node(f"v{i}", **attrs)
         if not node._parents:
             continue
-        op_label = html.escape(node._op or "?")
+        op_label: str = _plain(node._op or "?")
         if id(node) in step_of:
-            op_label = f'<{op_label}<BR/><FONT POINT-SIZE="8" COLOR="#1b7837">step {step_of[id(node)]}</FONT>>'
+            op_label = (f'<{_html_text(node._op or "?")}<BR/>'
+                        f'<FONT POINT-SIZE="8" COLOR="#1b7837">step {step_of[id(node)]}</FONT>>')
         sub.node(f"v{i}_op", label=op_label, shape="ellipse", style="filled", fillcolor=OP_FILL,
                  fontsize="11", margin="0.03,0.01", height="0.3")
         for slot, parent in enumerate(node._parents):
@@ -251,9 +302,30 @@ def _nested(arr: np.ndarray) -> str:
 
 def _record_escape(text: str) -> str:
     """Escape the characters that structure a record label; a newline becomes a centred line break."""
+    text = _printable(text)
     for ch in '\\{}|<>"':
         text = text.replace(ch, "\\" + ch)
     return text.replace("\n", "\\n")
+
+
+# Every piece of text that reaches Graphviz (a parameter's name, a value's label, an op's name) goes through one
+# of the three functions below, by the kind of label it lands in: record, plain, or HTML-like.
+
+
+def _printable(text: str) -> str:
+    """Control characters written as escapes (`\\x00`): a NUL byte would end dot's input mid-label."""
+    return "".join(ch if ch.isprintable() or ch == "\n" else repr(ch)[1:-1] for ch in str(text))
+
+
+def _plain(*lines: str) -> graphviz.quoting.NoHtml:
+    """A plain label, one centred line per argument: backslashes literal, never read as HTML (`<...>`)."""
+    return graphviz.nohtml(LINE_BREAK.join(_printable(line).replace("\\", "\\\\").replace("\n", LINE_BREAK)
+                                           for line in lines))
+
+
+def _html_text(text: str) -> str:
+    """Text inside an HTML-like label."""
+    return html.escape(_printable(text))
 
 
 class _LayerTitles:
@@ -275,7 +347,7 @@ class _LayerTitles:
 def _cluster(key: str, titles: _LayerTitles) -> graphviz.Digraph:
     """A dashed box around one layer; Graphviz draws a subgraph as a box only when its name starts with cluster_."""
     name = "cluster_" + "".join(c if c.isalnum() else "_" for c in key)
-    return graphviz.Digraph(name=name, graph_attr={"label": titles(key), "style": "rounded,dashed", "color": "#7f7f7f"})
+    return graphviz.Digraph(name=name, graph_attr={"label": _plain(titles(key)), "style": "rounded,dashed", "color": "#7f7f7f"})
 
 
 # ------------------------------------------------------------------------------------------------- gradient flow
@@ -350,7 +422,7 @@ def _legend(graph: graphviz.Digraph, scale: _GradScale) -> None:
         (ZERO_COLOR, "0 (dashed: no gradient)"),
         (NONFINITE_COLOR, "NaN or inf"),
     ]
-    cells = "".join(f'<TR><TD BGCOLOR="{colour}" WIDTH="24"> </TD><TD ALIGN="LEFT">{html.escape(text)}</TD></TR>'
+    cells = "".join(f'<TR><TD BGCOLOR="{colour}" WIDTH="24"> </TD><TD ALIGN="LEFT">{_html_text(text)}</TD></TR>'
                     for colour, text in rows)
     label = (f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="2">'
              f'<TR><TD COLSPAN="2"><B>gradient flow</B>: |grad| along each edge</TD></TR>'
@@ -584,7 +656,7 @@ def _draw_collapsed(graph: graphviz.Digraph, root: Node, order: List[Node], name
             attrs["tooltip"] = f"{count} links, gradient norm {math.sqrt(sumsq):.3g}"
         graph.edge(group_ids[g_src], group_ids[g_dst], **attrs)
 
-    graph.node("note", label=LINE_BREAK.join(notes), shape="note", style="filled", fillcolor="#fff8dc", fontsize="10")
+    graph.node("note", label=_plain(*notes), shape="note", style="filled", fillcolor="#fff8dc", fontsize="10")
     if scale is not None:
         _legend(graph, scale)
 
@@ -600,7 +672,7 @@ def _group_label(title: str, nodes: List[Node], outputs: List[Node], params: int
         plural = "s" if len(outputs) > 1 else ""
         lines.append(f"{len(outputs)} output{plural}: data {_summary([o.data for o in outputs])}")
         lines.append(f"grad {_summary([o.grad for o in outputs])}")
-    return LINE_BREAK.join(lines)
+    return _plain(*lines)
 
 
 def _summary(items: List[Any]) -> str:
