@@ -14,6 +14,7 @@ and "mean" divides by N (not by the weights): both exactly as `torch.nn.function
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any, Optional, Tuple
 
 import numpy as np
@@ -119,8 +120,38 @@ def cross_entropy(input: Tensor, target: Any, reduction: str = "mean", *, weight
     if target_data.dtype.kind == "f" and target_data.shape == input.shape and input.ndim == 2:
         return _soft_cross_entropy(input, target, reduction, weight, label_smoothing)
     input, labels = _scores_and_labels("cross_entropy", "logits", input, target, reduction, ignore_index)
+    if weight is None and not label_smoothing and reduction == "mean" and len(labels) \
+            and not (labels == ignore_index).any():
+        return _cross_entropy_mean(input, labels)  # the training case, fused: the same loss, one op
     w = _class_weight(weight, input.shape[1], input, "cross_entropy")
     return _nll(input.log_softmax(axis=1), labels, reduction, w, ignore_index, label_smoothing)
+
+
+def _cross_entropy_mean(input: Tensor, labels: np.ndarray) -> Tensor:
+    """mean_i (log sum_c e^z[i, c] - z[i, y_i]), the plain training loss, as one op instead of log_softmax + nll.
+
+    Its chain rule is the one the lesson derives: d loss / d z = (softmax(z) - onehot(y)) / N, with no log-softmax
+    array in between. Computed with z shifted by its row maximum (exp never overflows, the sum is at least 1);
+    numpy's warnings are silenced only when a row holds an inf or a nan (the result is then PyTorch's inf/nan).
+    """
+    z = input.data
+    n = z.shape[0]
+    rows = np.arange(n)
+    top = z.max(axis=1, keepdims=True)
+    with np.errstate(all="ignore") if not np.isfinite(top).all() else contextlib.nullcontext():
+        shifted = z - top
+        e = np.exp(shifted)
+        total = e.sum(axis=1, keepdims=True)
+        picked = shifted[rows, labels] - np.log(total[:, 0])  # log-probability of each sample's label
+        data = -picked.sum() / z.dtype.type(n)
+
+    def _cross_entropy_back(out: Tensor, g: np.ndarray) -> None:
+        grad = e / total  # softmax
+        grad[rows, labels] -= 1  # - onehot
+        grad *= g / z.dtype.type(n)
+        out._parents[0]._accumulate(grad, fresh=True)
+
+    return Tensor._result(np.asarray(data, dtype=z.dtype), (input,), "cross_entropy(mean)", _cross_entropy_back)
 
 
 def _soft_cross_entropy(input: Tensor, target: Any, reduction: str, weight: Any, smoothing: float) -> Tensor:

@@ -75,6 +75,7 @@ def linear(x: Tensor, weight: Tensor, bias: Optional[Tensor] = None) -> Tensor:
     """x @ weight.T + bias, the layer of the lesson, as one op (PyTorch's `F.linear`): weight is (out, in).
 
     Its chain rule is the lesson's `Linear.backward`: dx = g @ W, dW = g^T @ x, db = sum of g over the batch.
+    `x @ W.T` is a plain (in, out) matrix product when W is stored as nn.Linear stores it (see Linear).
     """
     if x.dtype.kind != "f":
         raise TypeError(f"linear: the input has dtype {x.dtype} but the weight is {weight.dtype}; convert the "
@@ -90,12 +91,16 @@ def linear(x: Tensor, weight: Tensor, bias: Optional[Tensor] = None) -> Tensor:
     def _linear_back(out: Tensor, g: np.ndarray) -> None:
         x, w = out._parents[0], out._parents[1]
         if x.requires_grad:
-            x._accumulate(g @ w.data)
+            x._accumulate(g @ w.data, fresh=True)
         g2 = g.reshape(-1, g.shape[-1])  # any leading (batch) axes count as more rows
         if w.requires_grad:
-            w._accumulate(g2.T @ x.data.reshape(-1, x.shape[-1]))
+            x2 = x.data.reshape(-1, x.shape[-1])
+            # dW = g^T x, in W's own memory order, so that the optimizer's `W -= lr * dW` runs on contiguous
+            # memory: nn.Linear keeps W as the transpose of an (in, out) array (see Linear), hence (x^T g)^T.
+            dw = (x2.T @ g2).T if w.data.flags.f_contiguous and not w.data.flags.c_contiguous else g2.T @ x2
+            w._accumulate(dw, fresh=True)  # new arrays: the weight takes them as its grad, uncopied
         if bias is not None and bias.requires_grad:
-            out._parents[2]._accumulate(g2.sum(axis=0))
+            out._parents[2]._accumulate(g2.sum(axis=0), fresh=True)
 
     return Tensor._result(data, parents, "linear", _linear_back)
 

@@ -27,7 +27,12 @@ class Linear(Module):
                 raise ValueError(f"Linear: {name} must be a positive integer, got {n!r}")
         self.in_features = int(in_features)
         self.out_features = int(out_features)
-        self.weight = Tensor(np.empty((self.out_features, self.in_features), np.float32), requires_grad=True)
+        # W has PyTorch's shape (out, in), but its memory is that of an (in, out) array (Fortran order): `x @ W.T`
+        # in F.linear is then a product of two C-ordered arrays, which BLAS runs about 2x faster on small batches
+        # than with a transposed operand (MNIST 784-128 at batch 16: 32 vs 60 us). Invisible at the API: the shape,
+        # the numbers, `state_dict()` (C-ordered copies) and `load_state_dict()` (copies in place) are unchanged.
+        self.weight = Tensor(np.empty((self.out_features, self.in_features), np.float32, order="F"),
+                             requires_grad=True)
         self.bias = Tensor(np.empty(self.out_features, np.float32), requires_grad=True) if bias else None
         self.reset_parameters(seed)
 
