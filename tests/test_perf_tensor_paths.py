@@ -75,3 +75,29 @@ def test_linear_gradient_is_right_for_either_weight_layout(order):
     g = rng.normal(size=(2, 3))
     (F.linear(x, w) * Tensor(g, dtype=np.float64)).sum().backward()
     np.testing.assert_allclose(w.grad, g.T @ x.data, rtol=1e-12)
+
+
+def test_sequential_linear_relu_is_the_two_modules_one_after_the_other():
+    model = nn.Sequential(nn.Linear(4, 6, seed=0), nn.ReLU(), nn.Linear(6, 3, seed=1))
+    x = Tensor(np.random.default_rng(3).normal(size=(5, 4)).astype(np.float32))
+    g = np.random.default_rng(4).normal(size=(5, 3)).astype(np.float32)
+    fused = model(x)
+    assert fused._parents[0]._op == "linear+relu"
+    (fused * Tensor(g)).sum().backward()
+    grads = [p.grad.copy() for p in model.parameters()]
+    model.zero_grad()
+    unfused = model[2](model[1](model[0](x)))  # module by module: linear, relu, linear
+    assert unfused._parents[0]._op == "relu"
+    (unfused * Tensor(g)).sum().backward()
+    np.testing.assert_array_equal(fused.data, unfused.data)
+    for a, p in zip(grads, model.parameters()):
+        np.testing.assert_array_equal(a, p.grad)
+
+
+def test_linear_relu_passes_nan_and_stops_an_infinite_gradient_where_off():
+    w = Tensor(np.array([[1.0], [-1.0]], np.float32), requires_grad=True)
+    x = Tensor(np.array([[2.0]], np.float32))
+    out = F.linear_relu(x, w)
+    np.testing.assert_array_equal(out.data, [[2.0, 0.0]])
+    out.backward(np.array([[1.0, np.inf]], np.float32))
+    np.testing.assert_array_equal(w.grad, [[2.0], [0.0]])  # inf * 0 would be nan; relu gives 0, as PyTorch

@@ -122,17 +122,18 @@ def cross_entropy(input: Tensor, target: Any, reduction: str = "mean", *, weight
     input, labels = _scores_and_labels("cross_entropy", "logits", input, target, reduction, ignore_index)
     if weight is None and not label_smoothing and reduction == "mean" and len(labels) \
             and not (labels == ignore_index).any():
-        return _cross_entropy_mean(input, labels)  # the training case, fused: the same loss, one op
+        return _cross_entropy_mean(input, labels, target)  # the training case, fused: the same loss, one op
     w = _class_weight(weight, input.shape[1], input, "cross_entropy")
     return _nll(input.log_softmax(axis=1), labels, reduction, w, ignore_index, label_smoothing)
 
 
-def _cross_entropy_mean(input: Tensor, labels: np.ndarray) -> Tensor:
+def _cross_entropy_mean(input: Tensor, labels: np.ndarray, target: Any) -> Tensor:
     """mean_i (log sum_c e^z[i, c] - z[i, y_i]), the plain training loss, as one op instead of log_softmax + nll.
 
     Its chain rule is the one the lesson derives: d loss / d z = (softmax(z) - onehot(y)) / N, with no log-softmax
     array in between. Computed with z shifted by its row maximum (exp never overflows, the sum is at least 1);
     numpy's warnings are silenced only when a row holds an inf or a nan (the result is then PyTorch's inf/nan).
+    The labels are its second parent, a constant (pictures draw them feeding the loss, outside the last layer).
     """
     z = input.data
     n = z.shape[0]
@@ -151,7 +152,9 @@ def _cross_entropy_mean(input: Tensor, labels: np.ndarray) -> Tensor:
         grad *= g / z.dtype.type(n)
         out._parents[0]._accumulate(grad, fresh=True)
 
-    return Tensor._result(np.asarray(data, dtype=z.dtype), (input,), "cross_entropy(mean)", _cross_entropy_back)
+    targets = target if isinstance(target, Tensor) else Tensor(labels)
+    return Tensor._result(np.asarray(data, dtype=z.dtype), (input, targets), "cross_entropy(mean)",
+                          _cross_entropy_back)
 
 
 def _soft_cross_entropy(input: Tensor, target: Any, reduction: str, weight: Any, smoothing: float) -> Tensor:
