@@ -42,12 +42,17 @@ def mnist_batches(n_images: int, batch: int = BATCH) -> Batches:
 # ----------------------------------------------------------------------------------------------- the three engines
 
 
-def ours_trainer(layers: Sequence[Tuple[np.ndarray, np.ndarray]], batches: Batches) -> Callable[[], List[float]]:
-    """An epoch with tinygrad_edu as a user writes it: nn.Sequential, cross_entropy, optim.SGD."""
+def _our_model(layers: Sequence[Tuple[np.ndarray, np.ndarray]]) -> nn.Sequential:
     model = nn.Sequential(nn.Linear(784, 128), nn.ReLU(), nn.Linear(128, 64), nn.ReLU(), nn.Linear(64, 10))
     for linear, (W, b) in zip([model[0], model[2], model[4]], layers):
         linear.weight.data[...] = W
         linear.bias.data[...] = b
+    return model
+
+
+def ours_trainer(layers: Sequence[Tuple[np.ndarray, np.ndarray]], batches: Batches) -> Callable[[], List[float]]:
+    """An epoch with tinygrad_edu as a user writes it: nn.Sequential, cross_entropy, optim.SGD."""
+    model = _our_model(layers)
     opt = optim.SGD(model.parameters(), lr=LR)
     data = [(Tensor(X), Tensor(y)) for X, y in batches]
 
@@ -60,6 +65,23 @@ def ours_trainer(layers: Sequence[Tuple[np.ndarray, np.ndarray]], batches: Batch
             opt.step()
             losses.append(loss.item())
         return losses
+
+    return epoch
+
+
+def fit_trainer(layers: Sequence[Tuple[np.ndarray, np.ndarray]], batches: Batches) -> Callable[[], List[float]]:
+    """An epoch of the same model trained by `train.fit` (which runs with the library's BLAS thread policy,
+    train.BLAS_THREADS); its loss is the epoch's mean batch loss."""
+    from tinygrad_edu import train
+
+    model = _our_model(layers)
+    opt = optim.SGD(model.parameters(), lr=LR)
+    data = [(Tensor(X), Tensor(y)) for X, y in batches]
+    loss_fn = nn.CrossEntropyLoss()
+
+    def epoch() -> List[float]:
+        history = train.fit(model, loss_fn, opt, data, 1, metric=None, progress=False, warn_overfitting=False)
+        return [history.train_loss[-1]]
 
     return epoch
 

@@ -8,8 +8,9 @@ coordinator can check that they computed the same losses before it compares thei
     graph   build + backward + free of a random scalar graph of n ops, per op, for each n (ours; optionally inside
             `collector_policy()`)
     mnist   one epoch of 8,000 MNIST images through 784-128-64-10 (SGD lr 0.1, float32) at a batch size: engine
-            "ours" (nn.Sequential, F.cross_entropy, optim.SGD), "numpy" (numpy_mlp.py, by hand), "jax" (a jitted
-            step, if installed), "torch" (CPU)
+            "ours" (nn.Sequential, F.cross_entropy, optim.SGD), "fit" (the same model trained by train.fit, which
+            scopes the library's BLAS thread policy), "numpy" (numpy_mlp.py, by hand), "jax" (a jitted step, if
+            installed), "torch" (CPU)
 """
 
 from __future__ import annotations
@@ -200,6 +201,8 @@ def mnist(spec: Dict[str, Any]) -> Round:
         epoch = bench_mnist.torch_trainer(torch, layers, batches)
     elif engine == "jax":
         epoch = bench_mnist.jax_trainer(layers, batches)
+    elif engine == "fit":
+        epoch = bench_mnist.fit_trainer(layers, batches)
     else:
         raise ValueError(f"unknown mnist engine {engine!r}")
     epoch()  # not timed: the first epoch warms caches (and compiles JAX's step); every engine gets one

@@ -35,7 +35,7 @@ def test_tiny_run_agrees_everywhere() -> None:
     assert run_all.agreement_failures(notes) == []
     assert any("ours vs numpy" in n and "OK" in n for n in notes)
     assert any("ours vs plain floats" in n and "OK" in n for n in notes)
-    assert len(rows) == 1 + 4 + 2  # moons; graphs (policy, default, bare floor, chain); MNIST 1 and 2 threads
+    assert len(rows) == 1 + 4 + 3  # moons; graphs (policy, default, bare floor, chain); MNIST: 1 thread, fit busy, own loop busy
     table = format_table(rows)
     assert table.count("\n") == len(rows) + 1  # header, rule, one line per row
     for row in rows:
