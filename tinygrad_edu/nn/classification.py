@@ -119,12 +119,22 @@ def cross_entropy(input: Tensor, target: Any, reduction: str = "mean", *, weight
     target_data = _labels(target)
     if target_data.dtype.kind == "f" and target_data.shape == input.shape and input.ndim == 2:
         return _soft_cross_entropy(input, target, reduction, weight, label_smoothing)
+    if weight is None and not label_smoothing and reduction == "mean" and _plain_labels(input, target_data, ignore_index):
+        return _cross_entropy_mean(input, target_data, target)  # the training case, fused: the same loss, one op
     input, labels = _scores_and_labels("cross_entropy", "logits", input, target, reduction, ignore_index)
-    if weight is None and not label_smoothing and reduction == "mean" and len(labels) \
-            and not (labels == ignore_index).any():
-        return _cross_entropy_mean(input, labels, target)  # the training case, fused: the same loss, one op
     w = _class_weight(weight, input.shape[1], input, "cross_entropy")
     return _nll(input.log_softmax(axis=1), labels, reduction, w, ignore_index, label_smoothing)
+
+
+def _plain_labels(input: Tensor, labels: np.ndarray, ignore_index: int) -> bool:
+    """True for the training case: logits (N, C), N > 0, and N integer labels all in 0..C-1, none ignored. Two
+    reductions instead of the full checks; anything else takes the general path, which explains what is wrong."""
+    if input.ndim != 2 or labels.ndim != 1 or labels.dtype.kind not in "iu" or not 0 < len(labels) == input.shape[0]:
+        return False
+    n_classes = input.shape[1]
+    if labels.min() < 0 or labels.max() >= n_classes:
+        return False
+    return not 0 <= ignore_index < n_classes or not (labels == ignore_index).any()
 
 
 def _cross_entropy_mean(input: Tensor, labels: np.ndarray, target: Any) -> Tensor:
