@@ -273,7 +273,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         print(f"\n{len(failures)} agreement check(s) FAILED: the timings above compare different computations.")
     full_run = not args.quick and args.only == parser.get_default("only")
     if full_run and not args.no_docs and not failures:
-        write_docs(text, "make bench")
+        write_docs(text, "make bench (python benchmarks/run_all.py)")
         print(f"\n(results written to {DOCS})")
     return 1 if failures else 0
 
