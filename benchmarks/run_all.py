@@ -121,7 +121,7 @@ def graph_section(plan: Plan) -> Section:
     notes: List[str] = []
     base = {"workload": "graph", "sizes": list(plan.graph_sizes), "ops_per_size": plan.graph_ops}
     workers = _start({"policy": ({**base, "policy": True}, 1), "default": ({**base}, 1),
-                      "bare": ({**base, "engine": "bare"}, 1),
+                      "bare": ({**base, "engine": "bare", "policy": True}, 1),
                       "chain": ({"workload": "chain", "depth": plan.chain_depth, "policy": True}, 1)}, notes)
     try:
         r = run_rounds(workers, plan.graph_rounds)
@@ -130,7 +130,7 @@ def graph_section(plan: Plan) -> Section:
     small, big = str(plan.graph_sizes[0]), str(plan.graph_sizes[-1])
     rows = []
     for name, label in (("policy", "ours in collector_policy()"), ("default", "ours, Python's default collector"),
-                        ("bare", "bare 3-slot object per op (Python's floor; build + free only)")):
+                        ("bare", "bare 3-slot object per op in collector_policy() (Python's floor; build + free only)")):
         per_op = {n: [res["per_op"][n] for res in r.results[name]] for n in map(str, plan.graph_sizes)}
         growth = [res["per_op"][big] / res["per_op"][small] for res in r.results[name]]
         cells = ", ".join(f"{int(n):.0e}: {_median(v) * 1e6:.2f} us" for n, v in per_op.items())

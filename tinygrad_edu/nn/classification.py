@@ -142,14 +142,15 @@ def _cross_entropy_mean(input: Tensor, labels: np.ndarray, target: Any) -> Tenso
 
     Its chain rule is the one the lesson derives: d loss / d z = (softmax(z) - onehot(y)) / N, with no log-softmax
     array in between. Computed with z shifted by its row maximum (exp never overflows, the sum is at least 1);
-    numpy's warnings are silenced only when a row holds an inf or a nan (the result is then PyTorch's inf/nan).
+    numpy's warnings are silenced only when a row maximum is an inf or a nan (the result is then PyTorch's inf/nan;
+    a sum of finite maxima that overflows only silences them needlessly).
     The labels are its second parent, a constant (pictures draw them feeding the loss, outside the last layer).
     """
     z = input.data
     n = z.shape[0]
     rows = np.arange(n)
     top = z.max(axis=1, keepdims=True)
-    with np.errstate(all="ignore") if not np.isfinite(top).all() else contextlib.nullcontext():
+    with np.errstate(all="ignore") if not np.isfinite(top.sum()) else contextlib.nullcontext():
         shifted = z - top
         e = np.exp(shifted)
         total = e.sum(axis=1, keepdims=True)
@@ -159,7 +160,7 @@ def _cross_entropy_mean(input: Tensor, labels: np.ndarray, target: Any) -> Tenso
     def _cross_entropy_back(out: Tensor, g: np.ndarray) -> None:
         grad = e / total  # softmax
         grad[rows, labels] -= 1  # - onehot
-        grad *= g / z.dtype.type(n)
+        grad *= g.item() / n  # a Python number keeps the array's float32
         out._parents[0]._accumulate(grad, fresh=True)
 
     targets = target if isinstance(target, Tensor) else Tensor(labels)

@@ -92,13 +92,14 @@ def linear_relu(x: Tensor, weight: Tensor, bias: Optional[Tensor] = None) -> Ten
 
 
 def _linear(x: Tensor, weight: Tensor, bias: Optional[Tensor], relu: bool) -> Tensor:
-    if x.dtype.kind != "f":
+    xd, wd = x.data, weight.data  # the arrays' own attributes below: cheaper than the Tensor's, once per batch
+    if xd.dtype.kind != "f":
         raise TypeError(f"linear: the input has dtype {x.dtype} but the weight is {weight.dtype}; convert the "
                         f"input first, e.g. Tensor(x, dtype=np.float32) (pixel values: also divide by 255)")
-    if x.ndim == 0 or x.shape[-1] != weight.shape[1]:
+    if xd.ndim == 0 or xd.shape[-1] != wd.shape[1]:
         raise ValueError(f"linear: input of shape {x.shape} does not fit weight of shape {weight.shape} "
                          f"(its last axis must be {weight.shape[1]})")
-    data = x.data @ weight.data.T
+    data = xd @ wd.T
     if bias is not None:
         data += bias.data  # in place: `data` is a fresh array
     if relu:
@@ -106,9 +107,10 @@ def _linear(x: Tensor, weight: Tensor, bias: Optional[Tensor], relu: bool) -> Te
     parents = (x, weight) if bias is None else (x, weight, bias)
 
     def _linear_back(out: Tensor, g: np.ndarray) -> None:
-        if relu:  # Tensor.relu's chain rule (see there why the mask multiply, and why np.where for an inf g)
-            passes = ~(out.data <= 0)
-            g = g * passes if np.isfinite(g).all() else np.where(passes, g, 0)
+        if relu:  # Tensor.relu's chain rule: g where the output is positive (or NaN), else 0. The mask multiply
+            passes = ~(out.data <= 0)  # is fast but makes inf * 0 = nan where PyTorch gives 0: a non-finite
+            masked = g * passes  # result (a one-number check) takes np.where, exact in every case
+            g = masked if np.isfinite(masked.sum()) else np.where(passes, g, 0)
         x, w = out._parents[0], out._parents[1]
         if x.requires_grad:
             x._accumulate(g @ w.data, fresh=True)
