@@ -25,7 +25,7 @@ from tinygrad_edu import Tensor, Value, nn  # noqa: E402
 
 TINY = run_all.Plan(rounds=1, moons_steps=1, graph_sizes=(50, 100), graph_ops=100, graph_rounds=1, chain_depth=300,
                     mnist_images=64,
-                    mnist_batches=(32,), mnist_rounds=1)
+                    mnist_batches=(32,), mnist_rounds=1, own_loop_busy=True)
 
 
 def test_tiny_run_agrees_everywhere() -> None:
