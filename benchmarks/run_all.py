@@ -104,7 +104,8 @@ def moons_section(plan: Plan, install: bool) -> Section:
         k = len(mg)
         ok &= _agree(notes, "moons, micrograd vs plain floats (its first steps)", r.losses("micrograd"),
                      r.losses("plain")[:k], 1e-9)
-        refs += f"; micrograd {seconds(min(mg))}-{seconds(max(mg))} ({spread(r.ratios('micrograd', 'ours'), '{:.0f}')}x ours)"
+        times = spread(r.ratios('micrograd', 'ours'), '{:.0f}')
+        refs += f"; micrograd {seconds(min(mg))}-{seconds(max(mg))} ({times}x ours)"
     notes.append("moons: " + r.load_note())
     row = Row("moons step, MLP(2,[16,16,1]), 100 pts", f"{seconds(min(ours))}-{seconds(max(ours))}; "
               f"in collector_policy(): {seconds(min(pol))}-{seconds(max(pol))}", refs,
@@ -131,7 +132,8 @@ def graph_section(plan: Plan) -> Section:
     small, big = str(plan.graph_sizes[0]), str(plan.graph_sizes[-1])
     rows = []
     for name, label in (("policy", "ours in collector_policy()"), ("default", "ours, Python's default collector"),
-                        ("bare", "bare 3-slot object per op in collector_policy() (Python's floor; build + free only)")):
+                        ("bare", "bare 3-slot object per op in collector_policy() "
+                                 "(Python's floor; build + free only)")):
         per_op = {n: [res["per_op"][n] for res in r.results[name]] for n in map(str, plan.graph_sizes)}
         growth = [res["per_op"][big] / res["per_op"][small] for res in r.results[name]]
         cells = ", ".join(f"{int(n):.0e}: {_median(v) * 1e6:.2f} us" for n, v in per_op.items())
@@ -201,7 +203,8 @@ def mnist_section(plan: Plan, batch: int) -> Section:
         return rows, notes
     ratio_busy = r.ratios(BUSY, "ours")
     rows.append(Row(f"MNIST batch {batch}, own loop (no thread policy), 2 BLAS threads, other core busy",
-                    seconds(_median(r.seconds(BUSY))), f"own loop, 1 thread, quiet {seconds(_median(r.seconds('ours')))}",
+                    seconds(_median(r.seconds(BUSY))),
+                    f"own loop, 1 thread, quiet {seconds(_median(r.seconds('ours')))}",
                     f"{spread(ratio_busy)}x quiet", "report (why fit() scopes 1 thread)", None))
     notes.append(f"mnist batch {batch}: " + r.load_note())
     return rows, notes

@@ -367,7 +367,7 @@ class Value(ValueOps, Node):
         The same number as the unfused graph `Value.sum([b, w0*x0, ...]).relu()` (added left to right, bias first),
         and the same chain rule, applied in one place: g_z = g * act'(z) (relu: g where the output is positive;
         tanh: g * (1 - out^2)), then d/db = g_z, d/dwi = xi g_z, d/dxi = wi g_z. One node instead of one `*` per
-        weight, a sum and an activation: a scalar MLP's graph has 10x fewer nodes, so building, walking and freeing it
+        weight, a sum and an activation: the moons MLP's graph has 8x fewer nodes, so building, walking and freeing it
         is that much less work (moons step: see docs/benchmarks.md). To draw every product and the activation as
         their own nodes (the lesson's picture of a neuron), build the model with `nn.scalar.MLP(..., fused=False)`.
         """
@@ -385,8 +385,8 @@ class Value(ValueOps, Node):
 
         A scalar Layer passes the same two tuples to every node it makes (a neuron's parameters for every sample, the
         layer's inputs for every neuron), so the graph walk visits each tuple once (see `autograd.toposort`) rather
-        than every weight of every node: for the moons MLP, 135 steps per sample instead of 676. A caller that knows
-        no input requires grad (the data) says so, and the inputs then get no chain rule at all."""
+        than every weight of every node (a dense layer: two tuples per node instead of 2n+1 parents). A caller that
+        knows no input requires grad (the data) says so, and the inputs then get no chain rule at all."""
         z = params[-1].data
         for w, x in zip(params, inputs):
             z += w.data * x.data

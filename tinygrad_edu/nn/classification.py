@@ -119,7 +119,8 @@ def cross_entropy(input: Tensor, target: Any, reduction: str = "mean", *, weight
     target_data = _labels(target)
     if target_data.dtype.kind == "f" and target_data.shape == input.shape and input.ndim == 2:
         return _soft_cross_entropy(input, target, reduction, weight, label_smoothing)
-    if weight is None and not label_smoothing and reduction == "mean" and _plain_labels(input, target_data, ignore_index):
+    if weight is None and not label_smoothing and reduction == "mean" \
+            and _plain_labels(input, target_data, ignore_index):
         return _cross_entropy_mean(input, target_data, target)  # the training case, fused: the same loss, one op
     input, labels = _scores_and_labels("cross_entropy", "logits", input, target, reduction, ignore_index)
     w = _class_weight(weight, input.shape[1], input, "cross_entropy")

@@ -54,8 +54,8 @@ class Neuron(ScalarModule):
 
     `fused=True` (the default) computes `act(w . x + b)` as one node (`Value.weighted_sum`, op `relu(w·x+b)`): the
     fast way to train. `fused=False` builds it as micrograd does, one `*` node per weight, a `sum` node and a `relu`
-    node: the same numbers and gradients, in 10x more nodes, for pictures that show every product and the
-    activation (the lesson's drawing of a neuron).
+    node: the same numbers and gradients, in 8x more nodes (the moons step), for pictures that show every product
+    and the activation (the lesson's drawing of a neuron).
     """
 
     def __init__(self, nin: int, nonlin: bool = True, activation: str = "relu", seed: Optional[int] = None,
