@@ -23,19 +23,54 @@ from numpy_mlp import NumpyMLP  # noqa: E402
 
 from tinygrad_edu import Tensor, Value, nn  # noqa: E402
 
-TINY = run_all.Sizes(moons_steps=1, moons_reference_steps=1, graph_sizes=(500,), graph_reference_sizes=(500,),
-                     graph_repeat=1, chain_depth=300, chain_repeat=1, mnist_images=128, mnist_epochs=1, memory_epochs=2)
+TINY = run_all.Plan(rounds=1, moons_steps=1, graph_sizes=(50, 100), graph_ops=100, graph_rounds=1, chain_depth=300,
+                    mnist_images=64,
+                    mnist_batches=(32,), mnist_rounds=1, own_loop_busy=True)
 
 
 def test_tiny_run_agrees_everywhere() -> None:
-    rows, notes = run_all.run(TINY, install=False)  # offline: micrograd rows are skipped if it is not installed yet
+    """Every section, each contender in its own worker process; offline (micrograd and JAX rows are skipped if they
+    are not installed yet)."""
+    rows, notes = run_all.run(TINY, ["moons", "graph", "mnist"], install=False)
     assert run_all.agreement_failures(notes) == []
-    assert any("agreement with numpy" in n and "OK" in n for n in notes)
-    assert len(rows) == 4 + len(TINY.graph_sizes)  # moons, graphs, chain, MNIST time, MNIST memory
+    assert any("ours vs numpy" in n and "OK" in n for n in notes)
+    assert any("ours vs plain floats" in n and "OK" in n for n in notes)
+    assert len(rows) == 1 + 4 + 3  # moons; graphs (policy, default, bare floor, chain); MNIST: 1 thread, fit busy, own loop busy
     table = format_table(rows)
     assert table.count("\n") == len(rows) + 1  # header, rule, one line per row
     for row in rows:
         assert row.workload in table and row.ours
+
+
+def test_plain_float_moons_step_is_our_step() -> None:
+    """The hand-written reference computes our loss to 1e-12, step after step (so its time is a fair floor)."""
+    from plain_moons import PlainMoonsMLP
+
+    from tinygrad_edu import optim
+    from tinygrad_edu.nn import functional as F
+
+    model = nn.scalar.MLP(2, [4, 3, 1])
+    weights = bench_scalar.moons_weights([2, 4, 3, 1], seed=2)
+    bench_scalar.load_weights(model.parameters(), weights)
+    plain = PlainMoonsMLP([2, 4, 3, 1], weights)
+    points, labels = [[0.5, -1.0], [2.0, 0.25], [-0.3, 0.8]], [1.0, -1.0, 1.0]
+    opt = optim.SGD(model.parameters(), lr=0.5)
+    for _ in range(3):
+        loss = F.hinge_loss([model(p) for p in points], labels) + 1e-4 * sum(p * p for p in model.parameters())
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        assert plain.train_step(points, labels, 0.5) == pytest.approx(loss.data, abs=1e-12)
+    assert plain.parameters() == pytest.approx([p.data for p in model.parameters()], abs=1e-12)
+
+
+def test_harness_reports_median_ratio_and_range() -> None:
+    from harness import Rounds, spread
+
+    r = Rounds({"a": [{"seconds": [2.0, 4.0, 3.0]}, {"seconds": [1.0]}], "b": [{"seconds": [1.0]}, {"seconds": [2.0]}]})
+    assert r.seconds("a") == [3.0, 1.0]
+    assert r.ratios("a", "b") == [3.0, 0.5]
+    assert spread([3.0, 0.5, 1.0]) == "1.00 (0.50-3.00)"
 
 
 def test_graph_plan_stays_bounded_and_our_engine_reproduces_it() -> None:

@@ -54,12 +54,14 @@ def test_mlp_hidden_layers_use_activation_and_last_layer_is_linear():
     assert all(n.activation == "tanh" for layer in MLP(2, [3, 1], activation="tanh").layers for n in layer.neurons)
 
 
-def test_mlp_graph_has_only_normal_ops_and_no_needless_constants():
-    model = MLP(2, [4, 4, 1], seed=0)
+@pytest.mark.parametrize("fused, ops, weighted_sum", [(True, {"relu(w·x+b)", "w·x+b"}, "w·x+b"),
+                                                      (False, {"sum", "*", "relu"}, "sum")])
+def test_mlp_graph_has_only_normal_ops_and_no_needless_constants(fused, ops, weighted_sum):
+    model = MLP(2, [4, 4, 1], seed=0, fused=fused)
     out = model([0.5, -1.5])
     nodes = toposort(out)
-    assert {n._op for n in nodes if n._parents} == {"sum", "*", "relu"}
-    assert sum(n._op == "sum" for n in nodes) == 4 + 4 + 1  # one weighted sum per neuron
+    assert {n._op for n in nodes if n._parents} == ops
+    assert sum(weighted_sum in n._op for n in nodes) == 4 + 4 + 1  # one weighted sum per neuron
     leaves = [n for n in nodes if not n._parents]
     params = set(model.parameters())
     constants = [n for n in leaves if n not in params]
@@ -85,6 +87,29 @@ def test_mlp_gradients_match_finite_differences():
         minus = loss_value()
         p.data = original
         assert p.grad == pytest.approx((plus - minus) / (2 * eps), rel=1e-5, abs=1e-8)
+
+
+def test_fused_and_unfused_neurons_compute_the_same_numbers_and_gradients():
+    """`fused=False` (one `*` node per weight, for pictures) is the same network as the default one-node neurons."""
+    fused, unfused = MLP(3, [5, 4, 1], seed=7), MLP(3, [5, 4, 1], seed=7, fused=False)
+    fused_tanh, unfused_tanh = (MLP(3, [5, 1], seed=8, activation="tanh", fused=f) for f in (True, False))
+    x3 = [Value(0.3), Value(-0.7), Value(1.1)]
+    x4 = [Value(v.data) for v in x3]
+    out3, out4 = fused_tanh(x3), unfused_tanh(x4)
+    out3.backward()
+    out4.backward()
+    assert out3.data == out4.data
+    for p, q in zip(fused_tanh.parameters() + x3, unfused_tanh.parameters() + x4):
+        assert p.grad == pytest.approx(q.grad, rel=1e-12, abs=1e-15)
+    x = [Value(0.3), Value(-0.7), Value(1.1)]
+    x2 = [Value(v.data) for v in x]
+    out, out2 = fused(x) * 1.7, unfused(x2) * 1.7
+    out.backward()
+    out2.backward()
+    assert out.data == out2.data  # the same additions in the same order
+    assert len(toposort(out)) < len(toposort(out2))
+    for p, q in zip(fused.parameters() + x, unfused.parameters() + x2):
+        assert p.grad == pytest.approx(q.grad, rel=1e-12, abs=1e-15)
 
 
 def test_zero_grad_resets_every_parameter():

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import math
-from typing import Any, Callable, Iterable, Optional, Tuple, Union
+from typing import Any, Callable, Iterable, Optional, Sequence, Tuple, Union
 
 from .autograd import Node, current_mode, record_trace
 from .value_ops import ValueOps, op_name
@@ -106,6 +106,36 @@ def _divide_rule(c: float) -> Tuple[str, Callable[["Value", float], None]]:
     return f"/{c:g}", _divide_back
 
 
+_NEURON_OPS = {None: "w·x+b", "relu": "relu(w·x+b)", "tanh": "tanh(w·x+b)"}
+
+
+@functools.lru_cache(maxsize=None)
+def _neuron_rule(activation: Optional[str], inputs_need_grad: bool) -> Callable[["Value", float], None]:
+    """The chain rule of `Value.weighted_sum` with this activation; without the inputs' share when they are
+    constants (the data: their gradients would be thrown away). Six variants, each made once."""
+
+    def _neuron_back(out: "Value", g: float) -> None:
+        if activation == "relu":
+            if out.data <= 0.0:  # relu'(z) = 0 where the output is 0 (NaN passes g on), as the relu op
+                g = 0.0
+        elif activation == "tanh":
+            t = out.data
+            g = (1.0 - t * t) * g  # tanh'(z) = 1 - tanh(z)^2
+        params, inputs = out._a, out._b
+        if params is None:
+            params, inputs = Value._groups_from_parents(out)
+        params[-1].grad += g  # d z/db = 1
+        if inputs_need_grad:
+            for w, x in zip(params, inputs):
+                w.grad += x.data * g  # d z/dwi = xi
+                x.grad += w.data * g  # d z/dxi = wi
+        else:
+            for w, x in zip(params, inputs):
+                w.grad += x.data * g
+
+    return _neuron_back
+
+
 def _as_float(data: Any) -> float:
     if type(data) is float:  # the common case first: a number operand is usually a float already
         return data
@@ -145,6 +175,19 @@ class Value(ValueOps, Node):
         grows, and without it a 10^5-op graph builds about 20% faster (`make bench`). More inputs (`Value.sum`)
         are kept as a tuple in `_terms`.
         """
+        a = self._a
+        if type(a) is tuple:  # a neuron's w·x+b keeps two groups (see `weighted_sum`); its parents read b, w0, x0, ...
+            return (a[-1], *[v for pair in zip(a, self._b) for v in pair])
+        if self._b is not None:
+            return (a, self._b)
+        if a is not None:
+            return (a,)
+        return self._terms
+
+    @property
+    def _walk_inputs(self) -> Tuple[Any, ...]:
+        """What the graph walk visits (see `autograd.toposort`): the one or two inputs, the terms of a `sum`, or a
+        neuron's two groups, its parameters `(w0, ..., b)` and its inputs `(x0, ...)`, shared by many nodes."""
         if self._b is not None:
             return (self._a, self._b)
         if self._a is not None:
@@ -315,6 +358,65 @@ class Value(ValueOps, Node):
     def _sum_back(out: "Value", g: float) -> None:
         for p in out._parents:
             p.grad += g
+
+    @staticmethod
+    def weighted_sum(weights: Sequence["Value"], inputs: Sequence["Value"], bias: "Value",
+                     activation: Optional[str] = None) -> "Value":
+        """A neuron, `act(b + w0*x0 + w1*x1 + ...)`, as one node: op `w·x+b`, or `relu(w·x+b)` / `tanh(w·x+b)` with
+        an `activation`. Its parents are `(b, w0, x0, w1, x1, ...)`.
+
+        The same number as the unfused graph `Value.sum([b, w0*x0, ...]).relu()` (added left to right, bias first),
+        and the same chain rule, applied in one place: g_z = g * act'(z) (relu: g where the output is positive;
+        tanh: g * (1 - out^2)), then d/db = g_z, d/dwi = xi g_z, d/dxi = wi g_z. One node instead of one `*` per
+        weight, a sum and an activation: the moons MLP's graph has 8x fewer nodes, so building, walking and freeing it
+        is that much less work (moons step: see docs/benchmarks.md). To draw every product and the activation as
+        their own nodes (the lesson's picture of a neuron), build the model with `nn.scalar.MLP(..., fused=False)`.
+        """
+        if len(weights) != len(inputs):
+            raise ValueError(f"weighted_sum: {len(weights)} weights but {len(inputs)} inputs")
+        if activation not in _NEURON_OPS:
+            raise ValueError(f"weighted_sum: unknown activation {activation!r}; choose None, 'relu' or 'tanh'")
+        inputs = tuple(inputs)
+        return Value._weighted_sum((*weights, bias), inputs, any(x.requires_grad for x in inputs), activation)
+
+    @staticmethod
+    def _weighted_sum(params: Tuple["Value", ...], inputs: Tuple["Value", ...], inputs_need_grad: bool,
+                      activation: Optional[str]) -> "Value":
+        """`weighted_sum` on two tuples kept as they are: `params = (w0, ..., wn-1, b)` and `inputs = (x0, ...)`.
+
+        A scalar Layer passes the same two tuples to every node it makes (a neuron's parameters for every sample, the
+        layer's inputs for every neuron), so the graph walk visits each tuple once (see `autograd.toposort`) rather
+        than every weight of every node (a dense layer: two tuples per node instead of 2n+1 parents). A caller that
+        knows no input requires grad (the data) says so, and the inputs then get no chain rule at all."""
+        z = params[-1].data
+        for w, x in zip(params, inputs):
+            z += w.data * x.data
+        out = _new_value(Value)
+        out.data = z if activation is None else (z if not z <= 0.0 else 0.0) if activation == "relu" else math.tanh(z)
+        out.grad = 0.0
+        out.label = ""
+        out._op = _NEURON_OPS[activation]
+        out._terms = ()
+        mode = current_mode()
+        if mode.enabled and (inputs_need_grad or any(p.requires_grad for p in params)):
+            out._a = params
+            out._b = inputs
+            out._backward = _neuron_rule(activation, inputs_need_grad)
+            out.requires_grad = True
+        else:
+            out._a = out._b = None
+            out._backward = None
+            out.requires_grad = False
+        if mode.anomaly:
+            record_trace(out, (*params, *inputs))
+        return out
+
+    @staticmethod
+    def _groups_from_parents(out: "Value") -> Tuple[Tuple["Value", ...], Tuple["Value", ...]]:
+        """A neuron node's (params, inputs) from its flat parents, for a copy whose `_parents` were set (viz
+        replays a chain rule on such copies, with stand-ins for the parents)."""
+        flat = out._terms  # (b, w0, x0, w1, x1, ...)
+        return (*flat[1::2], flat[0]), flat[2::2]
 
     def __radd__(self, other: Number) -> "Value":
         return self + other  # c + a == a + c, to the last bit

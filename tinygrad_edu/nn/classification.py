@@ -14,6 +14,7 @@ and "mean" divides by N (not by the weights): both exactly as `torch.nn.function
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any, Optional, Tuple
 
 import numpy as np
@@ -144,9 +145,54 @@ def cross_entropy(input: Tensor, target: Any, reduction: str = "mean", *, weight
     target_data = _labels(target)
     if target_data.dtype.kind == "f" and target_data.shape == input.shape and input.ndim == 2:
         return _soft_cross_entropy(input, target, reduction, weight, label_smoothing)
+    if weight is None and not label_smoothing and reduction == "mean" \
+            and _plain_labels(input, target_data, ignore_index):
+        return _cross_entropy_mean(input, target_data, target)  # the training case, fused: the same loss, one op
     input, labels = _scores_and_labels("cross_entropy", "logits", input, target, reduction, ignore_index)
     w = _class_weight(weight, input.shape[1], input, "cross_entropy")
     return _nll(input.log_softmax(axis=1), labels, reduction, w, ignore_index, label_smoothing)
+
+
+def _plain_labels(input: Tensor, labels: np.ndarray, ignore_index: int) -> bool:
+    """True for the training case: logits (N, C), N > 0, and N integer labels all in 0..C-1, none ignored. Two
+    reductions instead of the full checks; anything else takes the general path, which explains what is wrong."""
+    if input.ndim != 2 or labels.ndim != 1 or labels.dtype.kind not in "iu" or not 0 < len(labels) == input.shape[0]:
+        return False
+    n_classes = input.shape[1]
+    if labels.min() < 0 or labels.max() >= n_classes:
+        return False
+    return not 0 <= ignore_index < n_classes or not (labels == ignore_index).any()
+
+
+def _cross_entropy_mean(input: Tensor, labels: np.ndarray, target: Any) -> Tensor:
+    """mean_i (log sum_c e^z[i, c] - z[i, y_i]), the plain training loss, as one op instead of log_softmax + nll.
+
+    Its chain rule is the one the lesson derives: d loss / d z = (softmax(z) - onehot(y)) / N, with no log-softmax
+    array in between. Computed with z shifted by its row maximum (exp never overflows, the sum is at least 1);
+    numpy's warnings are silenced only when a row maximum is an inf or a nan (the result is then PyTorch's inf/nan;
+    a sum of finite maxima that overflows only silences them needlessly).
+    The labels are its second parent, a constant (pictures draw them feeding the loss, outside the last layer).
+    """
+    z = input.data
+    n = z.shape[0]
+    rows = np.arange(n)
+    top = z.max(axis=1, keepdims=True)
+    with np.errstate(all="ignore") if not np.isfinite(top.sum()) else contextlib.nullcontext():
+        shifted = z - top
+        e = np.exp(shifted)
+        total = e.sum(axis=1, keepdims=True)
+        picked = shifted[rows, labels] - np.log(total[:, 0])  # log-probability of each sample's label
+        data = -picked.sum() / z.dtype.type(n)
+
+    def _cross_entropy_back(out: Tensor, g: np.ndarray) -> None:
+        grad = e / total  # softmax
+        grad[rows, labels] -= 1  # - onehot
+        grad *= g.item() / n  # a Python number keeps the array's float32
+        out._parents[0]._accumulate(grad, fresh=True)
+
+    targets = target if isinstance(target, Tensor) else Tensor(labels)
+    return Tensor._result(np.asarray(data, dtype=z.dtype), (input, targets), "cross_entropy(mean)",
+                          _cross_entropy_back)
 
 
 def _soft_cross_entropy(input: Tensor, target: Any, reduction: str, weight: Any, smoothing: float) -> Tensor:

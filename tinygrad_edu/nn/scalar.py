@@ -51,24 +51,49 @@ class Neuron(ScalarModule):
 
     `nonlin=False` leaves out the activation (a linear output neuron). Pass `seed=` or a `random.Random` as `rng=`
     for reproducible weights.
+
+    `fused=True` (the default) computes `act(w . x + b)` as one node (`Value.weighted_sum`, op `relu(w·x+b)`): the
+    fast way to train. `fused=False` builds it as micrograd does, one `*` node per weight, a `sum` node and a `relu`
+    node: the same numbers and gradients, in 8x more nodes (the moons step), for pictures that show every product
+    and the activation (the lesson's drawing of a neuron).
     """
 
     def __init__(self, nin: int, nonlin: bool = True, activation: str = "relu", seed: Optional[int] = None,
-                 rng: Optional[random.Random] = None) -> None:
+                 rng: Optional[random.Random] = None, fused: bool = True) -> None:
         if not isinstance(nin, int) or nin < 1:
             raise ValueError(f"a neuron needs at least one input, got nin={nin!r}")
         if activation not in ACTIVATIONS:
             raise ValueError(f"unknown activation {activation!r}; choose one of {ACTIVATIONS}")
         rng = rng if rng is not None else random.Random(seed)
-        self.w = [Value(rng.uniform(-1, 1)) for _ in range(nin)]
+        self.w = tuple(Value(rng.uniform(-1, 1)) for _ in range(nin))  # a tuple: see `_params`
         self.b = Value(0.0)
+        self._params_group: Tuple[Value, ...] = (*self.w, self.b)
+        self._params_of = self.w
         self.nonlin = nonlin
         self.activation = activation
+        self.fused = fused
 
     def __call__(self, x: Input) -> Value:
+        x = tuple(_constant(xi) for xi in x)
+        return self._forward(x, any(xi.requires_grad for xi in x))
+
+    def _params(self) -> Tuple[Value, ...]:
+        """`(w0, ..., b)` as one tuple, the same object for every sample: the graph walk then visits the neuron's
+        parameters once per backward, not once per sample (see `Value._weighted_sum`). Rebuilt if `w` or `b` is
+        replaced (`w` is a tuple, so its entries cannot be swapped one by one behind the cache's back)."""
+        group = self._params_group
+        if self._params_of is not self.w or group[-1] is not self.b:
+            self._params_of = self.w = tuple(self.w)
+            group = self._params_group = (*self.w, self.b)
+        return group
+
+    def _forward(self, x: Tuple[Value, ...], inputs_need_grad: bool) -> Value:
+        """The neuron on inputs that are already Values (a Layer converts them once for all its neurons)."""
         if len(x) != len(self.w):
             raise ValueError(f"this neuron has {len(self.w)} weights but got {len(x)} inputs")
-        # One `*` node per input, then one `sum` node (bias first): the numbers of micrograd's running sum.
+        if self.fused:  # the whole neuron, activation included, as one node (see `Value.weighted_sum`)
+            return Value._weighted_sum(self._params(), x, inputs_need_grad, self.activation if self.nonlin else None)
+        # one `*` node per input, then one `sum` node (bias first): the numbers of micrograd's running sum
         act = Value.sum([self.b, *(wi * xi for wi, xi in zip(self.w, x))])
         if not self.nonlin:
             return act
@@ -92,8 +117,10 @@ class Layer(ScalarModule):
 
     def __call__(self, x: Input) -> Union[Value, List[Value]]:
         """One Value per neuron; a single Value when the layer has one neuron (as micrograd)."""
-        x = [_constant(xi) for xi in x]  # numbers become Values once here, not once per neuron
-        out = [n(x) for n in self.neurons]
+        x = tuple(_constant(xi) for xi in x)  # numbers become Values once here, not once per neuron; one tuple
+        # shared by every neuron's node, which the graph walk visits once (see `Value._weighted_sum`)
+        inputs_need_grad = any(xi.requires_grad for xi in x)
+        out = [n._forward(x, inputs_need_grad) for n in self.neurons]
         return out[0] if len(out) == 1 else out
 
     def named_parameters(self) -> List[Tuple[str, Value]]:
@@ -104,16 +131,19 @@ class Layer(ScalarModule):
 
 
 class MLP(ScalarModule):
-    """Layers of sizes `nouts` after `nin` inputs; ReLU (or tanh) between layers, the last layer is linear."""
+    """Layers of sizes `nouts` after `nin` inputs; ReLU (or tanh) between layers, the last layer is linear.
+
+    `fused=False` builds every neuron as one `*` node per weight and a `sum` (see `Neuron`), for pictures.
+    """
 
     def __init__(self, nin: int, nouts: Sequence[int], activation: str = "relu", seed: Optional[int] = None,
-                 rng: Optional[random.Random] = None) -> None:
+                 rng: Optional[random.Random] = None, fused: bool = True) -> None:
         if not nouts:
             raise ValueError("an MLP needs at least one layer: nouts is empty")
         rng = rng if rng is not None else random.Random(seed)
         sizes = [nin] + list(nouts)
         last = len(nouts) - 1
-        self.layers = [Layer(sizes[i], sizes[i + 1], rng=rng, nonlin=i != last, activation=activation)
+        self.layers = [Layer(sizes[i], sizes[i + 1], rng=rng, nonlin=i != last, activation=activation, fused=fused)
                        for i in range(len(nouts))]
 
     def __call__(self, x: Input) -> Union[Value, List[Value]]:

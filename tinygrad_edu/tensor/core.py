@@ -104,14 +104,17 @@ class Tensor(ArithmeticOps, InplaceOps, CompareOps, UnaryOps, ReduceOps, Softmax
             record_trace(out, parents)
         return out
 
-    def _accumulate(self, g: np.ndarray) -> None:
-        """Add `g` to this tensor's grad. A leaf owns its grad array (a copy); intermediates may share."""
+    def _accumulate(self, g: np.ndarray, fresh: bool = False) -> None:
+        """Add `g` to this tensor's grad. A leaf owns its grad array (a copy); intermediates may share.
+
+        `fresh=True` says `g` is a new array that nothing else holds (a matmul's result): a leaf then takes it as
+        its grad without the copy (one copy of every weight gradient per step saved; see F.linear)."""
         if not self.requires_grad:
             return
         if g.dtype != self.data.dtype:
             g = g.astype(self.data.dtype)
         if self.grad is None:
-            self.grad = np.array(g, copy=True) if self._backward is None else g
+            self.grad = np.array(g, copy=True) if self._backward is None and not fresh else g
         elif self._backward is None:
             self.grad += g
         else:
