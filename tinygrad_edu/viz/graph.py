@@ -555,6 +555,8 @@ def _draw_collapsed(graph: graphviz.Digraph, root: Node, order: List[Node], name
     outputs[group[id(root)]].append(root)
 
     group_ids = {g: f"g{k}" for k, g in enumerate(members)}
+    graph._player_groups = ({id(n): group_ids[group[id(n)]] for n in order},  # read by viz.player
+                            {group_ids[g]: g if isinstance(g, str) else titles_of[g] for g in members})
     clusters: Dict[str, graphviz.Digraph] = {}
     for g, nodes in members.items():
         params = sum(1 for n in nodes if id(n) in names)

@@ -1,0 +1,163 @@
+// The graph player: shows recorded frames over Graphviz's SVG. Every number was recorded in Python from the
+// engine; this script only decides what is visible, highlighted and written at the current frame.
+(function () {
+  "use strict";
+  const D = JSON.parse(document.getElementById("player-data").textContent);
+  const $ = (id) => document.getElementById(id);
+  const svg = document.querySelector("#graph svg");
+  const frames = D.frames;
+  const last = frames.length - 1;
+
+  // Natural size from Graphviz (points), shown at most that big and shrunk to the page's width.
+  const vb = svg.viewBox.baseVal;
+  svg.removeAttribute("width");
+  svg.removeAttribute("height");
+  svg.style.maxWidth = Math.ceil(vb.width * 1.34) + "px";
+  svg.style.width = "100%";
+
+  const nodes = {};
+  svg.querySelectorAll("g.node").forEach((g) => { nodes[g.querySelector("title").textContent] = g; });
+  const edges = {};
+  const seen = {};
+  svg.querySelectorAll("g.edge").forEach((g) => {
+    const t = g.querySelector("title").textContent;
+    const k = seen[t] || 0;
+    seen[t] = k + 1;
+    edges[t + "#" + k] = g;
+  });
+
+  // Each recorded text: the SVG <text> elements it fills (found by how they start in the final picture).
+  const slots = [];
+  for (const key in D.texts) {
+    const g = nodes[key];
+    if (!g) continue;
+    const texts = Array.from(g.querySelectorAll("text"));
+    const start = texts.map((t) => t.textContent);
+    for (const [prefix, n, events] of D.texts[key]) {
+      const i = start.findIndex((s) => s.startsWith(prefix));
+      if (i >= 0) slots.push({ els: texts.slice(i, i + n), events: events, shown: -1 });
+    }
+  }
+
+  const nodeKeys = Object.keys(nodes);
+  const edgeKeys = Object.keys(edges);
+  let current = -1;
+  let timer = null;
+
+  function eventAt(events, k) { // the last event at or before frame k (events are in frame order)
+    let lo = 0, hi = events.length - 1, best = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (events[mid][0] <= k) { best = mid; lo = mid + 1; } else hi = mid - 1;
+    }
+    return best;
+  }
+
+  function setLines(el, lines) {
+    el.replaceChildren();
+    lines.forEach((line) => {
+      const div = document.createElement("div");
+      div.textContent = line;
+      if (/^\s/.test(line)) div.className = "indent";
+      el.appendChild(div);
+    });
+  }
+
+  function render(k) {
+    k = Math.max(0, Math.min(last, k));
+    current = k;
+    const f = frames[k];
+    const focus = new Set(f.f);
+    const active = new Set(f.e);
+    for (const key of nodeKeys) {
+      const a = D.appear[key];
+      const g = nodes[key];
+      g.classList.toggle("faded", a !== undefined && k < a);
+      g.classList.toggle("focus", focus.has(key));
+    }
+    for (const key of edgeKeys) {
+      const a = D.edgeAppear[key];
+      const lit = D.edgeLit[key];
+      const g = edges[key];
+      g.classList.toggle("faded", a !== undefined && k < a);
+      g.classList.toggle("unlit", a !== undefined && (lit === undefined || k < lit));
+      g.classList.toggle("active", active.has(key));
+    }
+    for (const s of slots) {
+      const i = eventAt(s.events, k);
+      const changed = i >= 0 && s.events[i][0] === k && k > 0;
+      if (i !== s.shown) {
+        const lines = i >= 0 ? s.events[i][1] : null;
+        if (lines) s.els.forEach((el, j) => { el.textContent = lines[j] || ""; });
+        s.shown = i;
+      }
+      s.els.forEach((el) => el.classList.toggle("changed", changed));
+    }
+    $("phase").textContent = f.p;
+    $("phase").className = "badge " + f.p;
+    $("steptitle").textContent = f.t;
+    setLines($("steptext"), f.x);
+    $("slider").value = String(k);
+    $("counter").textContent = "step " + k + " / " + last;
+    $("prev").disabled = k === 0;
+    $("next").disabled = k === last;
+    document.querySelectorAll("#phases button").forEach((b) => {
+      const start = D.phases[b.dataset.phase];
+      const next = Math.min(...Object.values(D.phases).filter((v) => v > start).concat([last + 1]));
+      b.classList.toggle("on", k >= start && k < next);
+    });
+    if (k === last) stop();
+  }
+
+  function stop() {
+    if (timer !== null) clearInterval(timer);
+    timer = null;
+    $("playpause").textContent = "▶ play";
+  }
+
+  function play() {
+    if (current === last) render(0);
+    const rate = parseFloat($("speed").value);
+    timer = setInterval(() => render(current + 1), 1000 / rate);
+    $("playpause").textContent = "❚❚ pause";
+  }
+
+  for (const phase of ["start", "forward", "backward", "update"]) {
+    if (D.phases[phase] === undefined) continue;
+    const b = document.createElement("button");
+    b.textContent = phase;
+    b.dataset.phase = phase;
+    b.title = "jump to the start of the " + phase + " phase";
+    b.addEventListener("click", () => { stop(); render(D.phases[phase]); });
+    $("phases").appendChild(b);
+  }
+  $("slider").max = String(last);
+  $("slider").addEventListener("input", (e) => { stop(); render(parseInt(e.target.value, 10)); });
+  $("prev").addEventListener("click", () => { stop(); render(current - 1); });
+  $("next").addEventListener("click", () => { stop(); render(current + 1); });
+  $("playpause").addEventListener("click", () => (timer === null ? play() : stop()));
+  $("speed").addEventListener("change", () => { if (timer !== null) { stop(); play(); } });
+  document.addEventListener("keydown", (e) => {
+    if (e.target && (e.target.tagName === "INPUT" || e.target.tagName === "SELECT")) return;
+    const moves = { ArrowRight: current + 1, ArrowLeft: current - 1, Home: 0, End: last };
+    if (e.key in moves) { stop(); render(moves[e.key]); e.preventDefault(); }
+    else if (e.key === " ") { (timer === null ? play() : stop()); e.preventDefault(); }
+  });
+
+  function showInfo(key) {
+    const lines = D.info[key];
+    if (!lines) return;
+    $("infohint").textContent = "";
+    setLines($("infotext"), lines);
+    nodeKeys.forEach((k) => nodes[k].classList.toggle("picked", k === key));
+  }
+  for (const key of nodeKeys) {
+    if (D.info[key]) {
+      nodes[key].classList.add("clickable");
+      nodes[key].addEventListener("click", () => showInfo(key));
+    }
+  }
+
+  window.tgPlayer = { go: render, frame: () => current, count: frames.length, data: D };
+  render(0);
+})();
