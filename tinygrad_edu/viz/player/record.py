@@ -137,8 +137,9 @@ def expression_names(order: List[Node], names: Dict[int, str]) -> Dict[int, str]
             out[id(n)] = own or node_name(n, i)
             continue
         args = [out[id(p)] for p in n._parents]
-        args = [f"({a})" if (" " in a and n._op not in ("+", "sum")) else a for a in args]
         op = n._op
+        if op not in ("+", "sum") and (len(args) == 2 or op[:1] in "+-*/" or op[-1:] in "-/"):
+            args = [f"({a})" if " " in a else a for a in args]  # operands of an infix op
         if op in ("+", "-") and len(args) == 2:
             text = f"{args[0]} {op} {args[1]}"
         elif op in ("*", "/", "**", "@") and len(args) == 2:
@@ -234,8 +235,8 @@ def _record_full(root: Node, order: List[Node], names: Dict[int, str], steps: Li
             lines = [f"{node._op}: " + rules.scalar_forward(node._op, name(node), ins, node.data,
                                                              [p.data for p in node._parents])]
         else:
-            lines = [f"{node._op}: {name(node)} {tuple(node.data.shape)} = {node._op}("
-                     + ", ".join(f"{n} {tuple(p.data.shape)}" for n, p in zip(ins, node._parents)) + ")",
+            lines = [f"{node._op}: " + rules.tensor_forward(node._op, name(node), ins, tuple(node.data.shape),
+                                                            [tuple(p.data.shape) for p in node._parents]),
                      f"data: {rules.stats(node.data)}"]
         forward_text[i] = lines
         f = rec.frame("forward", f"forward {k}/{len(ops)}: {node._op} → {name(node)}", lines,
@@ -250,7 +251,7 @@ def _record_full(root: Node, order: List[Node], names: Dict[int, str], steps: Li
     running[id(root)] = root.grad
     arrivals: Dict[int, List[str]] = defaultdict(list)
     f = rec.frame("backward", "backward() starts at the root", [
-        f"d {name(root)}/d {name(root)} = 1: the root's gradient is the seed "
+        f"d{rules.wrap(name(root))}/d{rules.wrap(name(root))} = 1: the root's gradient is the seed "
         f"({'1.0000' if scalar else 'ones of shape ' + str(tuple(root.data.shape))}).",
         "backward() now visits the ops in reverse topological order (every op after all the ops that use its "
         "result): each op's chain rule multiplies the gradient arriving at its result by its local derivative "

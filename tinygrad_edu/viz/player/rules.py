@@ -14,7 +14,7 @@ import numpy as np
 
 from ..graph import _array_text
 
-_CONST = re.compile(r"^(\+|-|\*|/|\*\*)(.+)$")  # `+1`, `*0.5`, `**2`: an op with a number operand
+_CONST = re.compile(r"^(\*\*|\+|-|\*|/)(.+)$")  # `+1`, `*0.5`, `**2`: an op with a number operand
 _RCONST = re.compile(r"^(.+)(-|/)$")  # `1-`, `2/`: a number on the left
 
 
@@ -199,18 +199,26 @@ def broadcast_note(name: str, in_shape: tuple, out_shape: tuple) -> Optional[str
             f"{', '.join(map(str, axes))} back to {in_shape}")
 
 
+def tensor_forward(op: str, out: str, ins: Sequence[str], out_shape: tuple, in_shapes: Sequence[tuple]) -> str:
+    """`h (4, 3) = tanh(z (4, 3))`, or infix for the arithmetic ops."""
+    args = [f"{wrap(n)} {s}" for n, s in zip(ins, in_shapes)]
+    if op in ("+", "-", "*", "/", "**", "@") and len(args) == 2:
+        return f"{wrap(out)} {out_shape} = {args[0]} {op} {args[1]}"
+    return f"{wrap(out)} {out_shape} = {op}({', '.join(args)})"
+
+
 def tensor_step(op: str, out: str, ins: Sequence[str], out_shape: tuple, in_shapes: Sequence[tuple], incoming: Any,
                 shares: Sequence[Any], elementwise_broadcast: bool) -> List[str]:
     """The lines of one backward step of a Tensor op: the rule in words, the incoming gradient, each share."""
     rule = TENSOR_RULES.get(op, (f"the chain rule of {op}", ""))[0]
-    lines = [f"{op}: {out} {out_shape} = {op}({', '.join(f'{n} {s}' for n, s in zip(ins, in_shapes))})",
+    lines = [f"{op}: {tensor_forward(op, out, ins, out_shape, in_shapes)}",
              f"chain rule: {rule}",
-             f"incoming gradient {out}.grad {out_shape}: {stats(incoming)}"]
+             f"incoming gradient {wrap(out)}.grad {out_shape}: {stats(incoming)}"]
     for name, shape, share in zip(ins, in_shapes, shares):
         if share is None:
             lines.append(f"{name}: no gradient flows (it does not require grad)")
             continue
-        lines.append(f"→ {name}.grad {tuple(np.shape(share))}: {stats(share)}")
+        lines.append(f"→ {wrap(name)}.grad {tuple(np.shape(share))}: {stats(share)}")
         note = broadcast_note(name, tuple(shape), tuple(out_shape)) if elementwise_broadcast else None
         if note:
             lines.append("    " + note)
