@@ -90,7 +90,7 @@ def test_tanh_step_names_its_formula_with_the_numbers():
     step = next(f for f in p.frames if f["p"] == "backward" and ": tanh" in f["t"])
     text = "\n".join(step["x"])
     t = out.data
-    assert f"1 - out² = 1 - {t:.4f}² = {1 - t * t:.4f}" in text
+    assert f"1 - out² = 1 - ({t:.4f})² = {1 - t * t:.4f}" in text  # t < 0 here
     assert f"{1 - t * t:.4f} × 1.0000 = {1 - t * t:.4f} → (x1*w1 + x2*w2 + b).grad" in text
 
 
