@@ -160,4 +160,5 @@
 
   window.tgPlayer = { go: render, frame: () => current, count: frames.length, data: D };
   render(0);
+  window.tgPlayer.ready = performance.now(); // ms since navigation started: the first frame is drawn
 })();

@@ -257,4 +257,5 @@
   window.tgPlayer = { go: render, frame: () => current, count: last + 1, data: D,
                       pick: (j) => { picked = j; render(current, true); } };
   render(0);
+  window.tgPlayer.ready = performance.now(); // ms since navigation started: the first frame is drawn
 })();
