@@ -48,6 +48,8 @@ def graph_body(title: str, subtitle: str) -> str:
   <option value="2">2 steps/s</option><option value="5">5 steps/s</option></select></label>
   <input type="range" id="slider" min="0" value="0" aria-label="step">
   <span id="counter" class="counter"></span>
+  <label>zoom <select id="zoom"><option value="auto" selected>auto</option><option value="fit">fit width</option>
+  <option value="1">100%</option><option value="1.5">150%</option></select></label>
 </nav>
 <section class="text">
   <div class="step"><span id="phase" class="badge"></span> <b id="steptitle"></b><div id="steptext" class="lines"></div></div>

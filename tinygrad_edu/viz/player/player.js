@@ -8,12 +8,29 @@
   const frames = D.frames;
   const last = frames.length - 1;
 
-  // Natural size from Graphviz (points), shown at most that big and shrunk to the page's width.
+  // Zoom: Graphviz's natural size is in points (1.33 px). "auto" fits the page's width unless the text would get
+  // smaller than 75%; then the picture scrolls sideways and follows the current step.
   const vb = svg.viewBox.baseVal;
+  const natural = vb.width * 4 / 3;
+  const box = $("graph");
   svg.removeAttribute("width");
   svg.removeAttribute("height");
-  svg.style.maxWidth = Math.ceil(vb.width * 1.34) + "px";
-  svg.style.width = "100%";
+  function applyZoom() {
+    const choice = $("zoom").value;
+    const fit = (box.clientWidth - 12) / natural;
+    const scale = choice === "auto" ? Math.min(1, Math.max(fit, 0.75)) : choice === "fit" ? Math.min(1, fit)
+      : parseFloat(choice);
+    svg.style.width = Math.round(natural * scale) + "px";
+  }
+  function follow(keys) { // scroll the picture sideways so the current step is in view
+    if (box.scrollWidth <= box.clientWidth || !keys.length) return;
+    const g = nodes[keys[0]] || edges[keys[0]];
+    if (!g) return;
+    const r = g.getBoundingClientRect(), b = box.getBoundingClientRect();
+    if (r.left < b.left + 20 || r.right > b.right - 20) {
+      box.scrollLeft += (r.left + r.right) / 2 - (b.left + b.right) / 2;
+    }
+  }
 
   const nodes = {};
   svg.querySelectorAll("g.node").forEach((g) => { nodes[g.querySelector("title").textContent] = g; });
@@ -93,6 +110,7 @@
       }
       s.els.forEach((el) => el.classList.toggle("changed", changed));
     }
+    follow(f.f);
     $("phase").textContent = f.p;
     $("phase").className = "badge " + f.p;
     $("steptitle").textContent = f.t;
@@ -131,6 +149,9 @@
     b.addEventListener("click", () => { stop(); render(D.phases[phase]); });
     $("phases").appendChild(b);
   }
+  $("zoom").addEventListener("change", () => { applyZoom(); follow(frames[current].f); });
+  window.addEventListener("resize", applyZoom);
+  applyZoom();
   $("slider").max = String(last);
   $("slider").addEventListener("input", (e) => { stop(); render(parseInt(e.target.value, 10)); });
   $("prev").addEventListener("click", () => { stop(); render(current - 1); });
