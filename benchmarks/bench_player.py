@@ -23,7 +23,9 @@ from typing import Any, Callable, Dict, List, Tuple
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tinygrad_edu.__main__ import demo_neuron, readme_expression, scalar_mlp, tensor_mlp  # noqa: E402
-from tinygrad_edu.viz import draw_graph, play, render  # noqa: E402
+from tinygrad_edu import nn  # noqa: E402
+from tinygrad_edu.data import make_lesson_classification, make_moons  # noqa: E402
+from tinygrad_edu.viz import draw_graph, play, play_training, render  # noqa: E402
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -40,17 +42,33 @@ def cases() -> Dict[str, Tuple[Any, Dict[str, Any], int]]:
     mlp_loss, mlp = scalar_mlp()
     mlp_loss.backward()
     t_loss, t_model = tensor_mlp()
+    small_loss, small = scalar_mlp(batch=4)
+    small_loss.backward()
     return {
         "README neuron": (neuron, {"lr": 0.1, "params": params}, 200_000),
         "README expression": (readme_expression(), {}, 200_000),
         "Tensor MLP (deep sigmoid)": (t_loss, {"model": t_model, "lr": 0.1}, 2_000_000),
         "scalar MLP, 4,000+ nodes by neuron": (mlp_loss, {"model": mlp, "lr": 0.1, "collapse": "neuron"}, 2_000_000),
+        "scalar MLP, 4 points, 520 nodes, all drawn": (small_loss, {"model": small, "max_nodes": None}, 5_000_000),
+    }
+
+
+def training_pages(folder: Path) -> Dict[str, Path]:
+    """The two training players of `python -m tinygrad_edu play` (sizes and browser times only)."""
+    X, y = make_moons(60, noise=0.1, seed=0)
+    Xl, yl = make_lesson_classification(100, flip=0.2, seed=0)
+    lesson = nn.Sequential(nn.Linear(2, 10, seed=0), nn.Tanh(), nn.Linear(10, 2, seed=1))
+    return {
+        "training: scalar MLP on moons, 40 steps": play_training(
+            nn.scalar.MLP(2, [16, 16, 1], seed=0), X, y, lr=0.5, steps=40).save(folder / "moons.html"),
+        "training: Tensor MLP on the lesson's data, 100 steps": play_training(
+            lesson, Xl[:80], yl[:80], lr=0.1, steps=100).save(folder / "lesson.html"),
     }
 
 
 def write_vs_render(root: Any, kwargs: Dict[str, Any], folder: Path, repeat: int) -> Tuple[float, float, Path]:
     """Best-of-`repeat` seconds to write the player and to render() the same graph (svg), taking turns."""
-    draw_kwargs = {k: v for k, v in kwargs.items() if k in ("model", "collapse")}
+    draw_kwargs = {k: v for k, v in kwargs.items() if k in ("model", "collapse", "max_nodes")}
     writes: List[float] = []
     renders: List[float] = []
     path = folder / "player.html"
@@ -107,6 +125,10 @@ def main() -> None:
             rows.append([name, f"{size / 1024:.0f} KB (< {budget // 1000:,} KB: {'yes' if size < budget else 'NO'})",
                          f"{write * 1000:.0f} ms vs render {rend * 1000:.0f} ms = {write / rend:.2f}x "
                          f"({'yes' if write <= 2 * rend else 'NO'})"])
+        for name, path in training_pages(folder).items():
+            written[name] = path
+            size = path.stat().st_size
+            rows.append([name, f"{size / 1024:.0f} KB", "-"])
         browser_rows = {}
         try:
             from playwright.sync_api import sync_playwright

@@ -159,15 +159,20 @@
   $("playpause").addEventListener("click", () => (timer === null ? play() : stop()));
   $("speed").addEventListener("change", () => { if (timer !== null) { stop(); play(); } });
   document.addEventListener("keydown", (e) => {
-    if (e.target && (e.target.tagName === "INPUT" || e.target.tagName === "SELECT")) return;
+    const tag = e.target && e.target.tagName;
+    if (tag === "INPUT" || tag === "SELECT" || (tag === "BUTTON" && (e.key === " " || e.key === "Enter"))) return;
     const moves = { ArrowRight: current + 1, ArrowLeft: current - 1, Home: 0, End: last };
     if (e.key in moves) { stop(); render(moves[e.key]); e.preventDefault(); }
     else if (e.key === " ") { (timer === null ? play() : stop()); e.preventDefault(); }
   });
 
   function showInfo(key) {
-    const lines = D.info[key];
-    if (!lines) return;
+    if (!D.info[key]) return;
+    const lines = []; // a line, or [heading, frame]: that frame's text under the heading
+    for (const item of D.info[key]) {
+      if (typeof item === "string") lines.push(item);
+      else lines.push(item[0], ...frames[item[1]].x);
+    }
     $("infohint").textContent = "";
     setLines($("infotext"), lines);
     nodeKeys.forEach((k) => nodes[k].classList.toggle("picked", k === key));

@@ -159,7 +159,10 @@ def expression_names(order: List[Node], names: Dict[int, str]) -> Dict[int, str]
 def _svg(graph: graphviz.Digraph) -> str:
     """Graphviz's SVG without the XML prologue, ready to inline in HTML."""
     svg = graph.pipe(format="svg").decode("utf-8")
-    return svg[svg.index("<svg"):]
+    return _COMMENT.sub("", svg[svg.index("<svg"):])
+
+
+_COMMENT = re.compile(r"<!--.*?-->\n?", re.S)  # Graphviz names every node and edge in a comment too
 
 
 _EDGE = re.compile(r"^(\w+)->(\w+)$")
@@ -227,7 +230,6 @@ def _record_full(root: Node, order: List[Node], names: Dict[int, str], steps: Li
         rec.text(f"v{i}", "grad ", slots, 0, _grad_text(zero) if node.grad is not None else ["grad None"])
 
     # ---- forward: one op per step, in topological order
-    forward_text: Dict[int, List[str]] = {}
     for k, node in enumerate(ops, 1):
         i = index[id(node)]
         ins = [name(p) for p in node._parents]
@@ -238,7 +240,6 @@ def _record_full(root: Node, order: List[Node], names: Dict[int, str], steps: Li
             lines = [f"{node._op}: " + rules.tensor_forward(node._op, name(node), ins, tuple(node.data.shape),
                                                             [tuple(p.data.shape) for p in node._parents]),
                      f"data: {rules.stats(node.data)}"]
-        forward_text[i] = lines
         f = rec.frame("forward", f"forward {k}/{len(ops)}: {node._op} → {name(node)}", lines,
                       focus=[f"v{i}_op", f"v{i}"])
         rec.appear[f"v{i}"] = rec.appear[f"v{i}_op"] = f
@@ -259,7 +260,7 @@ def _record_full(root: Node, order: List[Node], names: Dict[int, str], steps: Li
     ], focus=[f"v{index[id(root)]}"])
     rec.text(f"v{index[id(root)]}", "grad ", len(_grad_text(root.grad)), f, _grad_text(root.grad))
     visits = [n for n in reversed(order) if n._backward is not None and n.grad is not None]
-    backward_text: Dict[int, List[str]] = {}
+    backward_frame: Dict[int, int] = {}
     for s, node in enumerate(visits, 1):
         i = index[id(node)]
         shares = replay_backward(node, node.grad)
@@ -281,11 +282,11 @@ def _record_full(root: Node, order: List[Node], names: Dict[int, str], steps: Li
             lines = rules.tensor_step(node._op, name(node), ins, tuple(node.data.shape),
                                       [tuple(p.data.shape) for p in parents], node.grad, shares,
                                       node._op in ("+", "-", "*", "/", "**"))
-        backward_text[i] = lines
         keys = edge_keys(i, node)
         f = rec.frame("backward", f"backward {s}/{len(visits)}: {node._op} → {', '.join(dict.fromkeys(ins))}",
                       lines, focus=[f"v{i}_op", f"v{i}"] + [f"v{index[id(p)]}" for p in parents],
                       edges=keys + [f"v{i}_op->v{i}#0"])
+        backward_frame[i] = f
         for key in keys + [f"v{i}_op->v{i}#0"]:
             rec.edge_lit.setdefault(key, f)
         for p, sh in zip(parents, shares):
@@ -328,9 +329,9 @@ def _record_full(root: Node, order: List[Node], names: Dict[int, str], steps: Li
         elif node is root:
             lines.append("the root: its gradient is the seed, d root/d root = 1")
         rec.info[f"v{i}"] = lines
-        if node._parents:
-            rec.info[f"v{i}_op"] = ["forward: " + forward_text[i][0]] + forward_text[i][1:] + (
-                ["backward:"] + backward_text[i] if i in backward_text else ["backward: no gradient reaches it"])
+        if node._parents:  # the op's forward and backward steps, by frame number (the page copies their text)
+            rec.info[f"v{i}_op"] = [["forward:", rec.appear[f"v{i}_op"]]] + (
+                [["backward:", backward_frame[i]]] if i in backward_frame else ["backward: no gradient reaches it"])
     return rec.data(mode="full")
 
 

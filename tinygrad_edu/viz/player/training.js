@@ -249,7 +249,8 @@
   $("playpause").addEventListener("click", () => (timer === null ? play() : stop()));
   $("speed").addEventListener("change", () => { if (timer !== null) { stop(); play(); } });
   document.addEventListener("keydown", (e) => {
-    if (e.target && (e.target.tagName === "INPUT" || e.target.tagName === "SELECT")) return;
+    const tag = e.target && e.target.tagName;
+    if (tag === "INPUT" || tag === "SELECT" || (tag === "BUTTON" && (e.key === " " || e.key === "Enter"))) return;
     const moves = { ArrowRight: current + 1, ArrowLeft: current - 1, Home: 0, End: last };
     if (e.key in moves) { stop(); render(moves[e.key]); e.preventDefault(); }
     else if (e.key === " ") { (timer === null ? play() : stop()); e.preventDefault(); }
