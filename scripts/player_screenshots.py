@@ -80,9 +80,9 @@ def main() -> None:
             page.evaluate(f"window.tgPlayer.go({k})")
             png = page.locator("#player").screenshot()
             img = Image.open(io.BytesIO(png)).convert("RGB")
-            frames.append(img.resize((img.width * 3 // 4, img.height * 3 // 4), Image.LANCZOS))
+            frames.append(img.resize((img.width * 2 // 3, img.height * 2 // 3), Image.LANCZOS))
         gif = args.out / "neuron_player.gif"
-        palette = [f.quantize(colors=64, method=Image.Quantize.MEDIANCUT) for f in frames]
+        palette = [f.quantize(colors=48, method=Image.Quantize.MEDIANCUT) for f in frames]
         palette[0].save(gif, save_all=True, append_images=palette[1:], duration=1400, loop=0, optimize=True)
         print(f"  {gif}")
         written.append(gif)

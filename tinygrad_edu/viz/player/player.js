@@ -52,7 +52,7 @@
     const start = texts.map((t) => t.textContent);
     for (const [prefix, n, events] of D.texts[key]) {
       const i = start.findIndex((s) => s.startsWith(prefix));
-      if (i >= 0) slots.push({ els: texts.slice(i, i + n), events: events, shown: -1 });
+      if (i >= 0) slots.push({ els: texts.slice(i, i + n), events: events, shown: -1, changed: false });
     }
   }
 
@@ -80,25 +80,29 @@
     });
   }
 
+  const states = new Map();
+  function setState(el, want) {
+    const had = states.get(el) || {};
+    for (const c in want) if (!!had[c] !== want[c]) el.classList.toggle(c, want[c]);
+    states.set(el, want);
+  }
+
   function render(k) {
     k = Math.max(0, Math.min(last, k));
     current = k;
     const f = frames[k];
     const focus = new Set(f.f);
     const active = new Set(f.e);
+    // Only elements whose state changes are touched, so a step costs little even on a big picture.
     for (const key of nodeKeys) {
       const a = D.appear[key];
-      const g = nodes[key];
-      g.classList.toggle("faded", a !== undefined && k < a);
-      g.classList.toggle("focus", focus.has(key));
+      setState(nodes[key], { faded: a !== undefined && k < a, focus: focus.has(key) });
     }
     for (const key of edgeKeys) {
       const a = D.edgeAppear[key];
       const lit = D.edgeLit[key];
-      const g = edges[key];
-      g.classList.toggle("faded", a !== undefined && k < a);
-      g.classList.toggle("unlit", a !== undefined && (lit === undefined || k < lit));
-      g.classList.toggle("active", active.has(key));
+      setState(edges[key], { faded: a !== undefined && k < a, unlit: a !== undefined && (lit === undefined || k < lit),
+                             active: active.has(key) });
     }
     for (const s of slots) {
       const i = eventAt(s.events, k);
@@ -108,7 +112,10 @@
         if (lines) s.els.forEach((el, j) => { el.textContent = lines[j] || ""; });
         s.shown = i;
       }
-      s.els.forEach((el) => el.classList.toggle("changed", changed));
+      if (changed !== s.changed) {
+        s.els.forEach((el) => el.classList.toggle("changed", changed));
+        s.changed = changed;
+      }
     }
     follow(f.f);
     $("phase").textContent = f.p;
