@@ -231,3 +231,13 @@ def test_training_player_for_a_tensor_mlp_on_the_lesson_data():
     assert sample["loss"] == pytest.approx(loss.item(), rel=1e-6)
     assert sample["grad"][-1] == pytest.approx(logits.grad.ravel().tolist(), rel=1e-4, abs=1e-7)
     assert sample["layers"] == ["0: Linear", "1: Tanh", "2: Linear (logits)"]
+
+
+def test_play_command_writes_the_examples(tmp_path: Path, capsys):
+    from tinygrad_edu.__main__ import PLAYERS, main
+
+    assert main(["play", "--out", str(tmp_path), "--fast"]) == 0
+    assert sorted(p.stem for p in tmp_path.glob("*.html")) == sorted(PLAYERS)
+    printed = capsys.readouterr().out
+    assert str(tmp_path / "neuron.html") in printed and "training_moons" in printed
+    assert (tmp_path / "neuron.html").stat().st_size < 200_000

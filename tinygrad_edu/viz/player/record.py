@@ -338,6 +338,27 @@ def _record_full(root: Node, order: List[Node], names: Dict[int, str], steps: Li
 # ------------------------------------------------------------------------------------------------- one box per group
 
 
+def _natural(title: str) -> List[Any]:
+    """Sort key that puts `neurons.2` before `neurons.10`."""
+    return [(0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.split(r"(\d+)", title)]
+
+
+def _levels(members: Dict[str, List[Node]], edges_into: Dict[str, List[str]], root_group: str) -> Dict[str, int]:
+    """Each box's distance from the root's box along the longest chain of boxes (0 for the root's box)."""
+    edges = [(key.split("->")[0], dst) for dst, keys in edges_into.items() for key in keys]
+    level = {g: 0 for g in members}
+    for _ in range(len(members)):  # longest paths by relaxation; stops early once nothing changes
+        changed = False
+        for src, dst in edges:
+            if level[dst] + 1 > level[src]:
+                level[src] = level[dst] + 1
+                changed = True
+        if not changed:
+            break
+    return level
+
+
+
 def _record_collapsed(root: Node, order: List[Node], names: Dict[int, str], steps: List[Tuple[Node, Any, str]],
                       gid: Dict[int, str], titles: Dict[str, str]) -> Dict[str, Any]:
     rec = _Recorder()
@@ -383,7 +404,8 @@ def _record_collapsed(root: Node, order: List[Node], names: Dict[int, str], step
             a, b = gid[id(p)], gid[id(n)]
             if a != b and f"{a}->{b}#0" not in edges_into[b]:
                 edges_into[b].append(f"{a}->{b}#0")
-    fwd = sorted((g for g in members if g not in leaf_only), key=lambda g: last[g])
+    level = _levels(members, edges_into, gid[id(root)])
+    fwd = sorted((g for g in members if g not in leaf_only), key=lambda g: (-level[g], _natural(titles[g])))
     for k, g in enumerate(fwd, 1):
         outs = outputs[g]
         lines = [f"{titles[g]}: {len(members[g]):,} nodes ({ops_of(g)}) computed, in topological order",
@@ -394,7 +416,8 @@ def _record_collapsed(root: Node, order: List[Node], names: Dict[int, str], step
             rec.edge_appear[key] = f
         rec.info[g] = ["forward: " + lines[0], lines[1]]
 
-    # backward: a box's step comes when backward() has run all its chain rules and all the readers of its outputs
+    # backward: one step per box, nearest the root first (each box after every box that reads its outputs); by then
+    # backward() has run all the box's chain rules and its outputs hold their final gradients
     visits = [n for n in reversed(order) if n._backward is not None and n.grad is not None]
     done: Dict[str, int] = {}
     runs: Dict[str, int] = Counter()
@@ -408,10 +431,11 @@ def _record_collapsed(root: Node, order: List[Node], names: Dict[int, str], step
             if gid[id(p)] != g and p.requires_grad:
                 flow[(gid[id(p)], g)] += magnitude(sh) ** 2
     rec.frame("backward", "backward() starts at the root", [
-        "d root/d root = 1. backward() visits every op in reverse topological order; here one step shows one box,",
-        "when all its chain rules have run and its outputs hold their final gradients.",
+        "d root/d root = 1. backward() visits every op in reverse topological order, which goes through the boxes",
+        "interleaved (sample by sample). Here each box gets one step, in the order the gradient reaches it: after",
+        "every box that reads its outputs. Each step shows the box's outputs with their final gradients.",
     ], focus=[gid[id(root)]])
-    bwd = sorted(done, key=lambda g: done[g])
+    bwd = sorted(done, key=lambda g: (level[g], _natural(titles[g])))
     for k, g in enumerate(bwd, 1):
         outs = outputs[g]
         sends = [(a, flow[(a, g)] ** 0.5) for a in dict.fromkeys(key.split("->")[0] for key in edges_into[g])]
