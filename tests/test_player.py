@@ -151,6 +151,8 @@ def test_big_scalar_graph_collapses_and_steps_per_box():
     backward = [f for f in p.frames if f["p"] == "backward"][1:]
     assert len(backward) <= len(boxes) and {f["f"][0] for f in backward} <= set(boxes)
     assert any(f["t"].endswith("layers.1.neurons.3") for f in backward)
+    layers = [int(t.split("layers.")[1][0]) for t in (f["t"] for f in backward) if "layers." in t]
+    assert layers == sorted(layers, reverse=True) and len(layers) == 17  # the gradient goes back layer by layer
     assert len(p.html) < 2_000_000
 
 
