@@ -61,7 +61,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as pw:
         pages = {p.stem: p for p in write_players(Path(tmp))}
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        page = browser.new_page(viewport={"width": 1180, "height": 640})
+        page = browser.new_page(viewport={"width": 1400, "height": 640})  # the neuron fits at 75%
 
         def open_(name: str) -> None:
             page.goto(pages[name].resolve().as_uri())
@@ -80,7 +80,7 @@ def main() -> None:
             page.evaluate(f"window.tgPlayer.go({k})")
             png = page.locator("#player").screenshot()
             img = Image.open(io.BytesIO(png)).convert("RGB")
-            frames.append(img.resize((img.width * 2 // 3, img.height * 2 // 3), Image.LANCZOS))
+            frames.append(img.resize((img.width * 3 // 5, img.height * 3 // 5), Image.LANCZOS))
         gif = args.out / "neuron_player.gif"
         palette = [f.quantize(colors=48, method=Image.Quantize.MEDIANCUT) for f in frames]
         palette[0].save(gif, save_all=True, append_images=palette[1:], duration=1400, loop=0, optimize=True)
@@ -90,7 +90,7 @@ def main() -> None:
         open_("readme_expression")
         go(page, 't.startsWith("backward 8/")')
         written.append(shot(page, args.out / "expression_reuse.png"))
-        page.set_viewport_size({"width": 1180, "height": 900})
+        page.set_viewport_size({"width": 1180, "height": 900})  # (README expression: scrolls, following the step)
         open_("tensor_neuron")
         go(page, 't.startsWith("backward 3/")')
         written.append(shot(page, args.out / "tensor_broadcast.png"))
