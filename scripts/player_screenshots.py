@@ -32,6 +32,14 @@ def frame_where(page: Any, test: str) -> int:
     return page.evaluate(f"window.tgPlayer.data.frames.findIndex(f => {{ const t = f.t; return {test}; }})")
 
 
+def _pad(img: Any, size: tuple) -> Any:
+    from PIL import Image
+
+    canvas = Image.new("RGB", size, "white")
+    canvas.paste(img, (0, 0))
+    return canvas
+
+
 def go(page: Any, test: str) -> None:
     """Show the first frame whose title passes `test`."""
     k = frame_where(page, test)
@@ -61,7 +69,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as pw:
         pages = {p.stem: p for p in write_players(Path(tmp))}
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 640})  # the neuron fits at 75%
+        page = browser.new_page(viewport={"width": 1400, "height": 760})  # the neuron fits at 75%
 
         def open_(name: str) -> None:
             page.goto(pages[name].resolve().as_uri())
@@ -81,8 +89,10 @@ def main() -> None:
             png = page.locator("#player").screenshot()
             img = Image.open(io.BytesIO(png)).convert("RGB")
             frames.append(img.resize((img.width * 3 // 5, img.height * 3 // 5), Image.LANCZOS))
+        size = (max(f.width for f in frames), max(f.height for f in frames))
+        frames = [f if f.size == size else _pad(f, size) for f in frames]
         gif = args.out / "neuron_player.gif"
-        palette = [f.quantize(colors=48, method=Image.Quantize.MEDIANCUT) for f in frames]
+        palette = [f.quantize(colors=128, method=Image.Quantize.FASTOCTREE) for f in frames]
         palette[0].save(gif, save_all=True, append_images=palette[1:], duration=1400, loop=0, optimize=True)
         print(f"  {gif}")
         written.append(gif)
