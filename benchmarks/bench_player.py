@@ -18,7 +18,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Tuple
+from typing import Any, Dict, List, Tuple
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -92,7 +92,8 @@ def browser_times(path: Path, browser: Any) -> Tuple[float, float, float]:
     page.goto(path.resolve().as_uri())
     page.wait_for_timeout(100)  # let the first paint happen and be recorded
     first = max(page.evaluate("window.tgPlayer.ready"),
-                page.evaluate("(performance.getEntriesByName('first-contentful-paint')[0] || {startTime: 0}).startTime"))
+                page.evaluate("(performance.getEntriesByName('first-contentful-paint')[0] "
+                              "|| {startTime: 0}).startTime"))
     steps = page.evaluate("""() => {
         const p = window.tgPlayer, times = [];
         for (let k = 1; k < p.count; k++) {

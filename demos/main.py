@@ -43,7 +43,8 @@ def neuron_graph(folder: Path) -> Dict[str, Any]:
         f"(each is (1 - out^2) times the weight's input)")
     picture = render_graph(draw_graph(out, grad_flow=True), folder / "neuron_graph.png")
     say(f"  drew the graph: {picture}")
-    player = play(out, lr=0.1, params=[w1, w2, b], title="Backprop player: one neuron").save(folder / "neuron_player.html")
+    page = play(out, lr=0.1, params=[w1, w2, b], title="Backprop player: one neuron")
+    player = page.save(folder / "neuron_player.html")
     say(f"  watch backprop step by step (open in a browser): {player}")
     return {"out": out.data, "grad_w1": w1.grad, "grad_w2": w2.grad, "grad_b": b.grad, "picture": picture,
             "player": player}

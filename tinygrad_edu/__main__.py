@@ -22,7 +22,8 @@ from .tensor import Tensor
 from .train import fit
 from .value import Value
 from .data import make_lesson_classification, make_moons
-from .viz import GraphvizNotFoundError, backprop_trace, draw_graph, format_trace, play, play_training, plot_grad_norms, render
+from .viz import (GraphvizNotFoundError, backprop_trace, draw_graph, format_trace, play, play_training,
+                  plot_grad_norms, render)
 
 
 DESCRIPTIONS = {
@@ -212,7 +213,8 @@ def write_players(out: Path, fast: bool = False) -> List[Path]:
         ("tensor_neuron", lambda: play(tensor_neuron(), lr=0.1, title="Backprop player: a Tensor layer")),
         ("tensor_mlp", lambda: play(t_loss, model=t_model, lr=0.1, rankdir="TB",
                                     title="Backprop player: a deep sigmoid Tensor MLP")),
-        ("scalar_mlp", lambda: play(mlp_loss, model=mlp, lr=0.1, title="Backprop player: a scalar MLP, one box per neuron")),
+        ("scalar_mlp", lambda: play(mlp_loss, model=mlp, lr=0.1,
+                                    title="Backprop player: a scalar MLP, one box per neuron")),
         ("training_moons", lambda: play_training(nn.scalar.MLP(2, [16, 16, 1], seed=0), X, y, lr=0.5,
                                                  steps=10 if fast else 40)),
         ("training_lesson", lambda: play_training(lesson, Xl[:80], yl[:80], lr=0.1, steps=20 if fast else 100)),

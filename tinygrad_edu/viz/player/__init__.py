@@ -52,7 +52,8 @@ def graph_body(title: str, subtitle: str) -> str:
   <option value="1">100%</option><option value="1.5">150%</option></select></label>
 </nav>
 <section class="text">
-  <div class="step"><span id="phase" class="badge"></span> <b id="steptitle"></b><div id="steptext" class="lines"></div></div>
+  <div class="step"><span id="phase" class="badge"></span> <b id="steptitle"></b>
+    <div id="steptext" class="lines"></div></div>
   <div class="info"><b>clicked:</b> <span id="infohint">click a box (value) or an oval (op) to see its chain rule and
   numbers</span><div id="infotext" class="lines"></div></div>
 </section>

@@ -97,7 +97,8 @@ def updates(order: List[Node], names: Dict[int, str], model: Any, lr: Optional[f
             optimizer: Any, params: Optional[Sequence[Node]] = None) -> List[Tuple[Node, Any, str]]:
     """(parameter, new data, how) for each parameter in the graph; the model itself is not changed.
 
-    The parameters: `params`, else the model's, else every leaf that requires grad. With `lr`: data - lr·grad. With an optimizer: its step on a deep copy of itself (and so of its parameters).
+    The parameters: `params`, else the model's, else every leaf that requires grad. With `lr`: data - lr·grad.
+    With an optimizer: its step on a deep copy of itself (and so of its parameters).
     """
     if lr is None and optimizer is None:
         return []
@@ -314,7 +315,8 @@ def _record_full(root: Node, order: List[Node], names: Dict[int, str], steps: Li
         elif scalar:
             lines = [f"{name(p)}: {how}: {rules.num(p.data)} → {rules.num(new)} (grad {rules.num(p.grad)})"]
         else:
-            lines = [f"{name(p)} {tuple(p.data.shape)}: " + (f"data - lr·grad with lr {lr:g}" if lr is not None else how),
+            rule = f"data - lr·grad with lr {lr:g}" if lr is not None else how
+            lines = [f"{name(p)} {tuple(p.data.shape)}: {rule}",
                      f"before: {rules.stats(p.data)}", f"grad: {rules.stats(p.grad)}", f"after: {rules.stats(new)}"]
         f = rec.frame("update", f"update {k}/{len(steps)}: {name(p)}", lines, focus=[f"v{j}"])
         rec.text(f"v{j}", "data ", len(_data_text(p.data)), 0, _data_text(p.data))
@@ -385,11 +387,11 @@ def _record_collapsed(root: Node, order: List[Node], names: Dict[int, str], step
     def pname(p: Node) -> str:
         return names.get(id(p)) or node_name(p, index[id(p)])
 
-    # forward: a box appears when its last node is computed
-    last = {g: max(index[id(n)] for n in ns) for g, ns in members.items()}
+    # forward: one step per box, farthest from the root first (each box after the boxes it reads)
     leaf_only = {g for g, ns in members.items() if all(not n._parents for n in ns)}
     rec.frame("start", "the graph before anything runs", [
-        f"{len(order):,} values drawn as {len(members)} boxes (one per {'neuron or layer' if names else 'op and depth'}).",
+        f"{len(order):,} values drawn as {len(members)} boxes "
+        f"(one per {'neuron or layer' if names else 'op and depth'}).",
         "Each step below runs one box: all the ops inside it, forward, then backward.",
         "Boxes of inputs and parameters only (no ops) are there from the start.",
     ], focus=sorted(leaf_only))

@@ -14,8 +14,7 @@ from __future__ import annotations
 
 import base64
 import html
-import math
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import numpy as np
 
@@ -247,9 +246,11 @@ def training_body(title: str, subtitle: str) -> str:
   <span id="counter" class="counter"></span>
 </nav>
 <div class="panels">
-  <figure><figcaption id="boundarycap">decision boundary</figcaption><canvas id="boundary" width="360" height="360"></canvas>
+  <figure><figcaption id="boundarycap">decision boundary</figcaption>
+  <canvas id="boundary" width="360" height="360"></canvas>
   <div class="note" id="boundarynote"></div></figure>
-  <figure><figcaption>loss (line) and training accuracy (green) per step</figcaption><svg id="curve" viewBox="0 0 440 300"
+  <figure><figcaption>loss (line) and training accuracy (green) per step</figcaption>
+  <svg id="curve" viewBox="0 0 440 300"
   width="440" height="300" role="img" aria-label="loss curve"></svg><div class="note" id="curvenote"></div></figure>
 </div>
 <section class="sample"><h2>one sample: <span id="samplename"></span></h2>
@@ -270,6 +271,7 @@ def play_training(model: Any, X: np.ndarray, y: np.ndarray, *, title: Optional[s
                       else "Training player: Tensor MLP")
     data["title"] = title
     subtitle = (f"{len(data['y'])} points, {data['steps']} full-batch steps of {data['optimizer']}, loss "
-                f"{data['loss_name']}; snapshots at {len(data['snapshots'])} steps. Keys: ← → step, space play/pause.")
+                f"{data['loss_name']}; snapshots at {len(data['snapshots'])} steps. "
+                "Keys: ← → step, space play/pause.")
     return TrainingPlayer(build(title, training_body(title, subtitle), data, scripts=("training.js",),
                                 styles=("player.css", "training.css")), title, data)
