@@ -22,13 +22,17 @@
       : parseFloat(choice);
     svg.style.width = Math.round(natural * scale) + "px";
   }
-  function follow(keys) { // scroll the picture sideways so the current step is in view
-    if (box.scrollWidth <= box.clientWidth || !keys.length) return;
+  function follow(keys) { // scroll the picture so the current step is in view
+    const wide = box.scrollWidth > box.clientWidth, tall = box.scrollHeight > box.clientHeight;
+    if (!(wide || tall) || !keys.length) return;
     const g = nodes[keys[0]] || edges[keys[0]];
     if (!g) return;
     const r = g.getBoundingClientRect(), b = box.getBoundingClientRect();
-    if (r.left < b.left + 20 || r.right > b.right - 20) {
+    if (wide && (r.left < b.left + 20 || r.right > b.right - 20)) {
       box.scrollLeft += (r.left + r.right) / 2 - (b.left + b.right) / 2;
+    }
+    if (tall && (r.top < b.top + 20 || r.bottom > b.bottom - 20)) {
+      box.scrollTop += (r.top + r.bottom) / 2 - (b.top + b.bottom) / 2;
     }
   }
 
