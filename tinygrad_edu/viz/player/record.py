@@ -438,6 +438,7 @@ def _record_collapsed(root: Node, order: List[Node], names: Dict[int, str], step
         "every box that reads its outputs. Each step shows the box's outputs with their final gradients.",
     ], focus=[gid[id(root)]])
     bwd = sorted(done, key=lambda g: (level[g], _natural(titles[g])))
+    frame_of: Dict[str, int] = {}
     for k, g in enumerate(bwd, 1):
         outs = outputs[g]
         sends = [(a, flow[(a, g)] ** 0.5) for a in dict.fromkeys(key.split("->")[0] for key in edges_into[g])]
@@ -457,9 +458,17 @@ def _record_collapsed(root: Node, order: List[Node], names: Dict[int, str], step
                       edges=edges_into[g])
         for key in edges_into[g]:
             rec.edge_lit.setdefault(key, f)
-        if outs:
-            rec.text(g, "grad ", 1, f, ["grad " + _summary([o.grad for o in outs])])
+        frame_of[g] = f
         rec.info[g] = rec.info.get(g, []) + ["backward: " + lines[0]] + lines[1:]
+
+    readers: Dict[str, List[str]] = defaultdict(list)
+    for dst, keys in edges_into.items():
+        for key in keys:
+            readers[key.split("->")[0]].append(dst)
+    for g in frame_of:  # a box's outputs hold their final gradient once every box that reads them has had its step
+        if outputs[g]:
+            arrived = max((frame_of[r] for r in readers[g] if r in frame_of), default=frame_of[g])
+            rec.text(g, "grad ", 1, min(arrived, frame_of[g]), ["grad " + _summary([o.grad for o in outputs[g]])])
 
     by_group: Dict[str, List[Tuple[Node, Any, str]]] = defaultdict(list)
     for p, new, how in steps:
