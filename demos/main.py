@@ -22,7 +22,7 @@ import mnist_lab
 from _common import finish, header, output_dir, parse_args, render_graph, say
 from tinygrad_edu import Tensor, Value, nn
 from tinygrad_edu.data import mnist_lesson_split
-from tinygrad_edu.viz import draw_graph
+from tinygrad_edu.viz import draw_graph, play
 
 MNIST_EPOCHS = 10
 MNIST_SIZES = mnist_lab.ARCHITECTURES["3-layer"]
@@ -43,7 +43,11 @@ def neuron_graph(folder: Path) -> Dict[str, Any]:
         f"(each is (1 - out^2) times the weight's input)")
     picture = render_graph(draw_graph(out, grad_flow=True), folder / "neuron_graph.png")
     say(f"  drew the graph: {picture}")
-    return {"out": out.data, "grad_w1": w1.grad, "grad_w2": w2.grad, "grad_b": b.grad, "picture": picture}
+    page = play(out, lr=0.1, params=[w1, w2, b], title="Backprop player: one neuron")
+    player = page.save(folder / "neuron_player.html")
+    say(f"  watch backprop step by step (open in a browser): {player}")
+    return {"out": out.data, "grad_w1": w1.grad, "grad_w2": w2.grad, "grad_b": b.grad, "picture": picture,
+            "player": player}
 
 
 def lesson_network(folder: Path, fast: bool, seed: int) -> Dict[str, Any]:

@@ -33,7 +33,7 @@ from tinygrad_edu import Value, no_grad, optim
 from tinygrad_edu.data import make_moons
 from tinygrad_edu.nn import functional as F
 from tinygrad_edu.nn.scalar import MLP
-from tinygrad_edu.viz import draw_graph
+from tinygrad_edu.viz import draw_graph, play_training
 
 ALPHA = 1e-4  # L2 regularisation strength, as micrograd
 STEPS = 100
@@ -139,10 +139,13 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, Any]:
     say("  drawing the decision boundary (one scalar forward pass per grid point)...")
     boundary = plot_result(model, X, y, history, folder / "moons.png", resolution=20 if args.fast else 50)
     neuron_graph = draw_one_neuron(model, X[0], folder / "neuron_graph.png")
+    player = play_training(MLP(2, HIDDEN + [1], seed=args.seed), X, y, lr=0.5, steps=10 if args.fast else 40)
+    player_path = player.save(folder / "training_player.html")
+    say(f"  scrub through a training run in the browser (boundary, loss, parameters, one sample): {player_path}")
     files = [boundary, neuron_graph]
     finish(folder, files)
     return {"accuracy": final_acc, "loss": final_loss.data, "steps": steps, "samples": n, "seconds": seconds,
-            "history": history, "out": folder, "files": files}
+            "history": history, "out": folder, "files": files, "player": player_path}
 
 
 def _add_arguments(parser: argparse.ArgumentParser) -> None:

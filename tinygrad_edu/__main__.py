@@ -1,4 +1,5 @@
-"""Command line: `python -m tinygrad_edu graph [--out DIR]` renders the example pictures of compute graphs.
+"""Command line: `python -m tinygrad_edu graph [--out DIR]` renders the example pictures of compute graphs;
+`python -m tinygrad_edu play [--out DIR]` writes the example players (HTML pages that step through them).
 
 The examples (see DESCRIPTIONS) go from a 4-node expression to a 4,000-node scalar MLP and a deep Tensor MLP;
 each builder below is a few lines you can copy into a notebook.
@@ -20,7 +21,9 @@ from .data import DataLoader
 from .tensor import Tensor
 from .train import fit
 from .value import Value
-from .viz import GraphvizNotFoundError, backprop_trace, draw_graph, format_trace, plot_grad_norms, render
+from .data import make_lesson_classification, make_moons
+from .viz import (GraphvizNotFoundError, backprop_trace, draw_graph, format_trace, play, play_training,
+                  plot_grad_norms, render)
 
 
 DESCRIPTIONS = {
@@ -146,6 +149,79 @@ def render_examples(out: Path, formats: Sequence[str] = ("svg",), dpi: Optional[
     return written
 
 
+PLAYERS = {
+    "readme_expression": "the README's first example: a and b are used several times, so their gradients add up",
+    "neuron": "one tanh neuron (demos/main.py): forward, backward step by step, then w1, w2, b -= 0.1 * grad",
+    "tensor_neuron": "a Tensor layer tanh(X @ W + b): the bias b (3,) is broadcast, so its gradient is summed back",
+    "tensor_mlp": "the deep sigmoid Tensor MLP: statistics of each tensor, the gradient fading towards layer 0",
+    "scalar_mlp": "a micrograd MLP(2, [8, 8, 1]) on 32 points: 4,000+ Values, one box per neuron",
+    "training_moons": "training player: micrograd's MLP(2, [16, 16, 1]) on moons, hinge loss, SGD",
+    "training_lesson": "training player: the lesson's Linear(2, 10), Tanh, Linear(10, 2) on its 2-D data",
+}
+
+
+def readme_expression() -> Value:
+    """The README's first example; backward() already run."""
+    a, b = Value(-4.0, label="a"), Value(2.0, label="b")
+    c = a * b + b**3
+    c.label = "c"
+    d = (c - a).relu() + (c / 2).tanh() + a.exp().log()
+    d.label = "d"
+    d.backward()
+    return d
+
+
+def demo_neuron() -> Tuple[Value, List[Value]]:
+    """demos/main.py's neuron out = tanh(x1*w1 + x2*w2 + b), backward() run; returns it and its parameters."""
+    x1, x2 = Value(2.0, label="x1"), Value(-1.0, label="x2")
+    w1, w2, b = Value(-0.5, label="w1"), Value(1.5, label="w2"), Value(1.0, label="b")
+    z = x1 * w1 + x2 * w2 + b
+    z.label = "z"
+    out = z.tanh()
+    out.label = "out"
+    out.backward()
+    return out, [w1, w2, b]
+
+
+def tensor_neuron(seed: int = 0) -> Tensor:
+    """mean(tanh(X @ W + b)) for 4 samples, 2 inputs, 3 units; backward() run."""
+    rng = np.random.default_rng(seed)
+    X = Tensor(rng.uniform(-1, 1, (4, 2)), label="X")
+    W = Tensor(rng.uniform(-1, 1, (2, 3)), requires_grad=True, label="W")
+    b = Tensor(np.zeros(3), requires_grad=True, label="b")
+    h = (X @ W + b).tanh()
+    h.label = "h"
+    loss = h.mean()
+    loss.label = "loss"
+    loss.backward()
+    return loss
+
+
+def write_players(out: Path, fast: bool = False) -> List[Path]:
+    """Write every example player into `out`; return the files. `fast`: shorter training runs."""
+    out.mkdir(parents=True, exist_ok=True)
+    neuron_out, neuron_params = demo_neuron()
+    mlp_loss, mlp = scalar_mlp()
+    mlp_loss.backward()
+    t_loss, t_model = tensor_mlp()
+    X, y = make_moons(60 if not fast else 30, noise=0.1, seed=0)
+    Xl, yl = make_lesson_classification(100, flip=0.2, seed=0)
+    lesson = nn.Sequential(nn.Linear(2, 10, seed=0), nn.Tanh(), nn.Linear(10, 2, seed=1))
+    players = [
+        ("readme_expression", lambda: play(readme_expression(), title="Backprop player: the README's expression")),
+        ("neuron", lambda: play(neuron_out, lr=0.1, params=neuron_params, title="Backprop player: one neuron")),
+        ("tensor_neuron", lambda: play(tensor_neuron(), lr=0.1, title="Backprop player: a Tensor layer")),
+        ("tensor_mlp", lambda: play(t_loss, model=t_model, lr=0.1, rankdir="TB",
+                                    title="Backprop player: a deep sigmoid Tensor MLP")),
+        ("scalar_mlp", lambda: play(mlp_loss, model=mlp, lr=0.1,
+                                    title="Backprop player: a scalar MLP, one box per neuron")),
+        ("training_moons", lambda: play_training(nn.scalar.MLP(2, [16, 16, 1], seed=0), X, y, lr=0.5,
+                                                 steps=10 if fast else 40)),
+        ("training_lesson", lambda: play_training(lesson, Xl[:80], yl[:80], lr=0.1, steps=20 if fast else 100)),
+    ]
+    return [make().save(out / f"{name}.html") for name, make in players]
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Entry point of `python -m tinygrad_edu` and of the `tinygrad-edu` script."""
     parser = argparse.ArgumentParser(prog="python -m tinygrad_edu", description=__doc__.split("\n")[0])
@@ -155,7 +231,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     graph.add_argument("--format", nargs="+", choices=["svg", "png"], default=["svg"], dest="formats",
                        help="picture formats (default: svg)")
     graph.add_argument("--dpi", type=int, default=None, help="resolution of png pictures (Graphviz's default: 96)")
+    player = commands.add_parser("play", help="write example players (HTML pages that step through backprop)")
+    player.add_argument("--out", type=Path, default=Path("players"), help="folder for the pages (default: players)")
+    player.add_argument("--fast", action="store_true", help="shorter training runs")
     args = parser.parse_args(argv)
+    if args.command == "play":
+        written = write_players(args.out, args.fast)
+        print("wrote (open them in a browser; no network needed):\n" + "\n".join(f"  {p}" for p in written))
+        print("\nwhat they show:\n" + "\n".join(f"  {name:18s} {text}" for name, text in PLAYERS.items()))
     if args.command == "graph":
         written = render_examples(args.out, args.formats, args.dpi)
         print("wrote:\n" + "\n".join(f"  {p}" for p in written))

@@ -5,9 +5,11 @@
     draw_graph(loss, model=model, grad_flow=True)       # shows inline in Jupyter
     render(draw_graph(loss), "graph.svg")               # or write a file
     print(format_trace(backprop_trace(loss)))           # what backward() did, step by step
+    play(loss, model=model, lr=0.1).save("loss.html")   # watch it step by step in the browser
 """
 
 from .graph import Graph, GraphvizNotFoundError, GraphvizTimeoutError, draw_graph, parameter_names, render
+from .player import Player, TrainingPlayer, play, play_training, record_training
 from .plots import plot_grad_norms
 from .trace import ParentFlow, TraceStep, backprop_trace, format_trace, replay_backward
 
@@ -24,4 +26,9 @@ __all__ = [
     "TraceStep",
     "ParentFlow",
     "plot_grad_norms",
+    "play",
+    "Player",
+    "play_training",
+    "record_training",
+    "TrainingPlayer",
 ]

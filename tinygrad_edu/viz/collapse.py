@@ -248,6 +248,11 @@ def _draw_collapsed(graph: graphviz.Digraph, root: Node, order: List[Node], name
                 attrs["penwidth"] = "2"
             graph.node(group_ids[g], **attrs)
 
+    # Read by viz.player: the drawn box of every node (a neuron's row belongs to its layer's box) and box titles.
+    box = {g: layer_of.get(g, group_ids[g]) for g in members}
+    graph._player_groups = ({id(n): box[group[id(n)]] for n in order},
+                            {box[g]: titles(layer_key(g)) if g in layer_of else titles_of[g] for g in members})
+
     drawn: Dict[Tuple[str, str], List[float]] = defaultdict(lambda: [0, 0.0])  # merged links between layer boxes
     pairs: Dict[Tuple[str, str], int] = defaultdict(int)  # how many neuron-to-neuron connections each one stands for
     for (g_src, g_dst), (count, sumsq) in links.items():
