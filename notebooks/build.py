@@ -36,7 +36,7 @@ SOURCES = HERE / "src"
 LANGUAGES = {"en": "English", "sr": "Српски", "hi": "हिन्दी"}
 # notebook name -> the languages its prose is written in (the first one is the file without a language suffix)
 NOTEBOOKS: Dict[str, Tuple[str, ...]] = {
-    "01_own_framework": ("en",),
+    "01_own_framework": ("en", "sr", "hi"),
     "02_mnist_lab": ("en",),
     "03_micrograd_value": ("en",),
 }
