@@ -85,3 +85,11 @@ def test_notebook_runs(name: str) -> None:
             assert printed in text, f"the lesson's {printed!r} is not in the notebook's output"
         final_loss = float(re.search(r"Final loss=([0-9.]+)", text).group(1))
         assert abs(final_loss - 0.44369925927417986) < 1e-9
+
+
+def test_a_failing_assert_cell_fails_the_run() -> None:
+    from nbclient.exceptions import CellExecutionError
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("import tinygrad_edu\nassert 0.725 == 0.5, 'wrong'")])
+    with pytest.raises(CellExecutionError, match="wrong"):
+        build.execute(nb)
