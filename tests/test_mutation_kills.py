@@ -11,7 +11,7 @@ import warnings
 import numpy as np
 import pytest
 
-from tinygrad_edu import Tensor, Value, nn, optim
+from tinygrad_edu import Tensor, Value, optim
 from tinygrad_edu.autograd import AnomalyError, detect_anomaly, enable_grad, is_anomaly_enabled, no_grad
 from tinygrad_edu.nn import functional as F
 from tinygrad_edu.tensor import tensor
