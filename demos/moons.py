@@ -113,6 +113,7 @@ def plot_result(model: MLP, X: np.ndarray, y: np.ndarray, history: Dict[str, Lis
 def draw_one_neuron(model: MLP, x: Sequence[float], path: Path) -> Path:
     """The compute graph of the first hidden neuron on one input, after backward(), edges coloured by gradient."""
     neuron = model.layers[0].neurons[0]
+    neuron.fused = False  # for the picture: one `*` per weight, as the lesson draws a neuron (training fuses them)
     inputs = [Value(float(v), label=f"x{i}") for i, v in enumerate(x)]
     out = neuron(inputs)
     out.label = "out"

@@ -65,7 +65,7 @@ def neuron() -> Value:
 def scalar_mlp(batch: int = 32, seed: int = 0) -> Tuple[Value, nn.scalar.MLP]:
     """The mean squared error of a micrograd MLP(2, [8, 8, 1]) on `batch` points (no backward yet)."""
     rng = random.Random(seed)
-    model = nn.scalar.MLP(2, [8, 8, 1], activation="tanh", seed=seed)
+    model = nn.scalar.MLP(2, [8, 8, 1], activation="tanh", seed=seed, fused=False)  # every * node, as micrograd
     points = [[rng.uniform(-1, 1), rng.uniform(-1, 1)] for _ in range(batch)]
     targets = [1.0 if x * y > 0 else -1.0 for x, y in points]
     loss = sum(((model(p) - t) ** 2 for p, t in zip(points, targets)), Value(0.0)) / batch

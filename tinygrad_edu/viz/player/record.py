@@ -19,7 +19,8 @@ import graphviz
 import numpy as np
 
 from ...autograd import Node, toposort
-from ..graph import DEFAULT_MAX_NODES, _array_text, _summary, draw_graph, parameter_names
+from ..collapse import _summary
+from ..graph import DEFAULT_MAX_NODES, _array_text, draw_graph, parameter_names
 from ..trace import magnitude, node_name, replay_backward
 from . import rules
 
