@@ -532,12 +532,12 @@ def test_command_line_without_dot_writes_dot_files_and_says_how_to_install(tmp_p
     assert "apt-get install graphviz" in capsys.readouterr().err
 
 
-def test_log_softmax_is_drawn_with_the_loss_not_inside_the_last_layer():
+def test_the_loss_is_drawn_outside_the_last_layer():
     model = nn.Sequential(nn.Linear(2, 4, seed=0), nn.Tanh(), nn.Linear(4, 3, seed=1))
     x = Tensor(np.random.default_rng(0).normal(size=(5, 2)))
     loss = nn.CrossEntropyLoss()(model(x), np.array([0, 1, 2, 0, 1]))
     loss.backward()
     source = draw_graph(loss, model=model).source
     last_layer = source.split("subgraph cluster_2", 1)[1].split("}", 1)[0]
-    assert "linear" in last_layer and "log_softmax" not in last_layer
-    assert "log_softmax" in source
+    assert "linear" in last_layer and "cross_entropy" not in last_layer  # the loss (one fused op) is outside
+    assert "cross_entropy" in source

@@ -309,7 +309,8 @@ def _group_lines(g: Any, kind: str, title: str, nodes: List[Node], outputs: List
     params = [names[id(n)] for n in nodes if id(n) in names]
     ops = Counter(n._op or "leaf" for n in nodes)
     if kind == "neuron":
-        act = next((a for a in ACTIVATIONS if a in ops), "")
+        # micrograd's neuron has a `tanh` node; a fused one (Value.weighted_sum) one node named `tanh(w·x+b)`
+        act = next((a for a in ACTIVATIONS if a in ops or any(op.startswith(a + "(") for op in ops)), "")
         weights = sum(1 for name in params if ".w." in f".{name}.")
         formula = f"{act}(w·x + b)" if act else "w·x + b"
         lines = [f"neuron {g.rsplit('.', 1)[-1]}: {formula}, {weights} weights + 1 bias"]
