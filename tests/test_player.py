@@ -247,3 +247,12 @@ def test_play_command_writes_the_examples(tmp_path: Path, capsys):
     printed = capsys.readouterr().out
     assert str(tmp_path / "neuron.html") in printed and "training_moons" in printed
     assert (tmp_path / "neuron.html").stat().st_size < 200_000
+
+
+def test_a_tensor_graph_ending_in_a_negated_scalar_plays():
+    """`-loss` of a 0-d Tensor: numpy hands the chain rule a numpy scalar, which the recorder must treat as an array."""
+    w = Tensor(np.array([[0.5, -1.0]]), requires_grad=True)
+    loss = -(w.sum())
+    loss.backward()
+    p = play(loss, lr=0.1)
+    assert [f for f in p.frames if f["p"] == "backward"]

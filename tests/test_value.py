@@ -228,3 +228,11 @@ def test_a_number_operand_is_part_of_the_op_not_a_node():
         grads[name] = a.grad
     assert grads == {"+2": 1.0, "+2 r": 1.0, "-2": 1.0, "2-": -1.0, "*2": 2.0, "*2 r": 2.0, "/2": 0.5, "2/": -2 / 9}
     assert [r.data for r in results.values()] == [5.0, 5.0, 1.0, -1.0, 6.0, 6.0, 1.5, 2 / 3]
+
+
+def test_dividing_by_zero_then_by_minus_zero_keeps_the_sign_of_each():
+    """The chain rules of `a / c` are cached per number, and 0.0 == -0.0: the cache must not hand one the other's."""
+    for c, expected in ((0.0, math.inf), (-0.0, -math.inf), (0.0, math.inf)):
+        x = Value(1.0)
+        (x / c).backward()
+        assert x.grad == expected

@@ -281,7 +281,7 @@ class Value(ValueOps, Node):
         if isinstance(other, Value):
             return Value._result(self.data * other.data, self, other, "*", Value._mul_back)
         c = _as_float(other)
-        op, backward = _scale_rule(c)
+        op, backward = _scale_rule(c) if c else _scale_rule.__wrapped__(c)  # the cache takes -0.0 for 0.0
         return Value._result(self.data * c, self, None, op, backward)
 
     @staticmethod
@@ -305,7 +305,7 @@ class Value(ValueOps, Node):
         if isinstance(other, Value):
             return Value._result(_div(self.data, other.data), self, other, "/", Value._div_back)
         c = _as_float(other)
-        op, backward = _divide_rule(c)
+        op, backward = _divide_rule(c) if c else _divide_rule.__wrapped__(c)  # 1/-0.0 is -inf, not inf
         return Value._result(_div(self.data, c), self, None, op, backward)
 
     @staticmethod

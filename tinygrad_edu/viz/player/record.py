@@ -72,9 +72,9 @@ def _data_text(x: Any) -> List[str]:
 
 def _add(before: Any, share: Any, dtype: Any) -> Any:
     """What the engine's accumulation does: `grad += share` for a Value, `_accumulate` for a Tensor."""
-    if isinstance(share, float):
+    if dtype is None:  # a Value graph (a Tensor chain rule may hand over a numpy scalar: that is a float too)
         return before + share
-    share = share.astype(dtype) if share.dtype != dtype else share
+    share = np.asarray(share, dtype=dtype)
     return np.array(share, copy=True) if before is None else before + share
 
 
