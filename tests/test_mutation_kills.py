@@ -348,7 +348,7 @@ def test_tensor_from_tensor_tensor_function_and_array_protocol():
 def test_detach_requires_grad_and_repr():
     a = Tensor(np.arange(3.0), requires_grad=True, dtype=np.float64)
     d = (a * 2).detach()
-    assert a.is_leaf() and not (a * 2).is_leaf() and d.is_leaf() and not (Value(1.0) * 2).is_leaf()  # torch: a property
+    assert a.is_leaf and not (a * 2).is_leaf and d.is_leaf and not (Value(1.0) * 2).is_leaf  # a property, as torch
     assert d.dtype == np.float64 and d.requires_grad is False and d._parents == ()
     i = Tensor([1, 2])
     with pytest.raises(TypeError, match=r"only floating-point tensors can require gradients.*int64"):

@@ -87,3 +87,13 @@ def test_broadcast_gradient_of_inf_and_minus_inf_is_quiet():
         warnings.simplefilter("error")
         (Tensor([1.0, 1.0]) + b).backward(np.array([np.inf, -np.inf], dtype=np.float32))
     assert np.isnan(b.grad[0])
+
+
+def test_linear_bias_gradient_over_a_long_batch_counts_every_row():
+    """nn.Linear's bias gradient is a sum over the batch: float32 ones over 2^25 rows must give 2^25, not 2^24."""
+    from tinygrad_edu import nn
+
+    layer = nn.Linear(1, 2)  # two outputs: the batch axis of the (2^25, 2) gradient is strided
+    x = Tensor(np.zeros((2**25, 1), dtype=np.float32))
+    layer(x).sum().backward()
+    assert layer.bias.grad.tolist() == [2**25, 2**25]

@@ -29,7 +29,7 @@ def test_hand_written_update_under_no_grad_trains_the_same_parameter():
         with no_grad():
             w -= 0.1 * w.grad
         losses.append(loss.item())
-    assert w is original and w.requires_grad and w.is_leaf()
+    assert w is original and w.requires_grad and w.is_leaf
     assert losses[-1] < 1e-3 * losses[0]
     assert_close(w.data, [1.5, -2.0, 0.5], rtol=1e-2, atol=1e-2)
 
@@ -103,7 +103,7 @@ def test_nonleaf_inplace_with_itself_and_a_constant():
     assert_close(x.grad, [8.0, -48.0])
     c = Tensor([1.0, 1.0])  # a constant that becomes part of the graph, as in torch
     c += x
-    assert c.requires_grad and not c.is_leaf()
+    assert c.requires_grad and not c.is_leaf
 
 
 def test_nonleaf_inplace_matches_torch(torch):

@@ -119,6 +119,7 @@ class Node:
         """What `toposort` visits from this node: its parents, or groups of them (see `toposort`)."""
         return self._parents
 
+    @property
     def is_leaf(self) -> bool:
         """A leaf was made by the user (or detached), not by an op; its grad accumulates across backward calls."""
         return self._backward is None

@@ -19,6 +19,7 @@ from typing import Any, List, Optional, Sequence, Union
 import numpy as np
 
 from ..tensor import Tensor
+from ..tensor.reduce import accurate_sum
 from ..value import Value
 from ._checks import (REDUCTIONS, _check_labels, _check_reduction, _check_same_shape, _check_signs, _float_target,
                       _labels, _reduce, as_tensor)
@@ -124,7 +125,7 @@ def _linear(x: Tensor, weight: Tensor, bias: Optional[Tensor], relu: bool) -> Te
             dw = (x2.T @ g2).T if w.data.flags.f_contiguous and not w.data.flags.c_contiguous else g2.T @ x2
             w._accumulate(dw, fresh=True)  # new arrays: the weight takes them as its grad, uncopied
         if bias is not None and bias.requires_grad:
-            out._parents[2]._accumulate(g2.sum(axis=0), fresh=True)
+            out._parents[2]._accumulate(accurate_sum(g2, 0, False), fresh=True)  # a long batch adds up in float64
 
     return Tensor._result(data, parents, "linear+relu" if relu else "linear", _linear_back)
 

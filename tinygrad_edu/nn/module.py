@@ -47,9 +47,9 @@ class Module:
         result of an op (or, under no_grad, for a plain array): `parameters()` and the optimizer would lose it.
         """
         old = self.__dict__.get(name)
-        if (isinstance(old, Tensor) and old.requires_grad and old.is_leaf() and value is not old
-                and not (value is None or (isinstance(value, Tensor) and value.requires_grad and value.is_leaf()))):
-            what = ("the result of an op (a non-leaf Tensor)" if isinstance(value, Tensor) and not value.is_leaf()
+        if (isinstance(old, Tensor) and old.requires_grad and old.is_leaf and value is not old
+                and not (value is None or (isinstance(value, Tensor) and value.requires_grad and value.is_leaf))):
+            what = ("the result of an op (a non-leaf Tensor)" if isinstance(value, Tensor) and not value.is_leaf
                     else "a Tensor that does not require grad" if isinstance(value, Tensor)
                     else f"a {type(value).__name__}")
             raise TypeError(
