@@ -105,7 +105,7 @@ def main() -> None:
         go(page, 't.startsWith("backward 3/")')
         written.append(shot(page, args.out / "tensor_broadcast.png"))
         open_("scalar_mlp")
-        go(page, 't.startsWith("backward 9/")')
+        go(page, 't.startsWith("backward 5/")')  # the middle layer's box
         written.append(shot(page, args.out / "scalar_mlp_collapsed.png"))
         for name in ("training_moons", "training_lesson"):
             page.set_viewport_size({"width": 1180, "height": 1400})

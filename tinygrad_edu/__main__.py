@@ -154,7 +154,7 @@ PLAYERS = {
     "neuron": "one tanh neuron (demos/main.py): forward, backward step by step, then w1, w2, b -= 0.1 * grad",
     "tensor_neuron": "a Tensor layer tanh(X @ W + b): the bias b (3,) is broadcast, so its gradient is summed back",
     "tensor_mlp": "the deep sigmoid Tensor MLP: statistics of each tensor, the gradient fading towards layer 0",
-    "scalar_mlp": "a micrograd MLP(2, [8, 8, 1]) on 32 points: 4,000+ Values, one box per neuron",
+    "scalar_mlp": "a micrograd MLP(2, [8, 8, 1]) on 32 points: 4,000+ Values, one box per layer, a row per neuron",
     "training_moons": "training player: micrograd's MLP(2, [16, 16, 1]) on moons, hinge loss, SGD",
     "training_lesson": "training player: the lesson's Linear(2, 10), Tanh, Linear(10, 2) on its 2-D data",
 }
@@ -214,7 +214,7 @@ def write_players(out: Path, fast: bool = False) -> List[Path]:
         ("tensor_mlp", lambda: play(t_loss, model=t_model, lr=0.1, rankdir="TB",
                                     title="Backprop player: a deep sigmoid Tensor MLP")),
         ("scalar_mlp", lambda: play(mlp_loss, model=mlp, lr=0.1,
-                                    title="Backprop player: a scalar MLP, one box per neuron")),
+                                    title="Backprop player: a scalar MLP, a box per layer, a row per neuron")),
         ("training_moons", lambda: play_training(nn.scalar.MLP(2, [16, 16, 1], seed=0), X, y, lr=0.5,
                                                  steps=10 if fast else 40)),
         ("training_lesson", lambda: play_training(lesson, Xl[:80], yl[:80], lr=0.1, steps=20 if fast else 100)),
