@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from tinygrad_edu import Tensor, Value, nn, optim
+from tinygrad_edu.__main__ import readme_expression
 from tinygrad_edu.autograd import toposort
 from tinygrad_edu.data import make_lesson_classification, make_moons
 from tinygrad_edu.viz import backprop_trace, play, play_training, record_training
@@ -26,16 +27,6 @@ pytest.importorskip("graphviz")
 def _position(order, node) -> int:
     """Where `node` stands in `order`, by identity (`list.index` would compare values: `==` is elementwise)."""
     return next(i for i, n in enumerate(order) if n is node)
-
-
-def readme_expression() -> Value:
-    a, b = Value(-4.0, label="a"), Value(2.0, label="b")
-    c = a * b + b**3
-    c.label = "c"
-    d = (c - a).relu() + (c / 2).tanh() + a.exp().log()
-    d.label = "d"
-    d.backward()
-    return d
 
 
 def neuron():

@@ -90,4 +90,4 @@ def play(root: Node, *, model: Any = None, lr: Optional[float] = None, optimizer
                 + ". Keys: ← → step, space play/pause, Home/End.")
     data["title"] = title
     body = graph_body(title, subtitle).replace("SVG_HERE", svg)
-    return Player(build(title, body, data, scripts=("player.js",)), title, data)
+    return Player(build(title, body, data, scripts=("controls.js", "player.js")), title, data)

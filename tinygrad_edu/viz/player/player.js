@@ -63,7 +63,6 @@
   const nodeKeys = Object.keys(nodes);
   const edgeKeys = Object.keys(edges);
   let current = -1;
-  let timer = null;
 
   function eventAt(events, k) { // the last event at or before frame k (events are in frame order)
     let lo = 0, hi = events.length - 1, best = -1;
@@ -135,21 +134,10 @@
       const next = Math.min(...Object.values(D.phases).filter((v) => v > start).concat([last + 1]));
       b.classList.toggle("on", k >= start && k < next);
     });
-    if (k === last) stop();
+    if (k === last) ctl.stop();
   }
 
-  function stop() {
-    if (timer !== null) clearInterval(timer);
-    timer = null;
-    $("playpause").textContent = "▶ play";
-  }
 
-  function play() {
-    if (current === last) render(0);
-    const rate = parseFloat($("speed").value);
-    timer = setInterval(() => render(current + 1), 1000 / rate);
-    $("playpause").textContent = "❚❚ pause";
-  }
 
   for (const phase of ["start", "forward", "backward", "update"]) {
     if (D.phases[phase] === undefined) continue;
@@ -157,25 +145,13 @@
     b.textContent = phase;
     b.dataset.phase = phase;
     b.title = "jump to the start of the " + phase + " phase";
-    b.addEventListener("click", () => { stop(); render(D.phases[phase]); });
+    b.addEventListener("click", () => { ctl.stop(); render(D.phases[phase]); });
     $("phases").appendChild(b);
   }
   $("zoom").addEventListener("change", () => { applyZoom(); follow(frames[current].f); });
   window.addEventListener("resize", applyZoom);
   applyZoom();
-  $("slider").max = String(last);
-  $("slider").addEventListener("input", (e) => { stop(); render(parseInt(e.target.value, 10)); });
-  $("prev").addEventListener("click", () => { stop(); render(current - 1); });
-  $("next").addEventListener("click", () => { stop(); render(current + 1); });
-  $("playpause").addEventListener("click", () => (timer === null ? play() : stop()));
-  $("speed").addEventListener("change", () => { if (timer !== null) { stop(); play(); } });
-  document.addEventListener("keydown", (e) => {
-    const tag = e.target && e.target.tagName;
-    if (tag === "INPUT" || tag === "SELECT" || (tag === "BUTTON" && (e.key === " " || e.key === "Enter"))) return;
-    const moves = { ArrowRight: current + 1, ArrowLeft: current - 1, Home: 0, End: last };
-    if (e.key in moves) { stop(); render(moves[e.key]); e.preventDefault(); }
-    else if (e.key === " ") { (timer === null ? play() : stop()); e.preventDefault(); }
-  });
+  const ctl = tgControls(last, render, () => current);  // controls.js
 
   function showInfo(key) {
     if (!D.info[key]) return;

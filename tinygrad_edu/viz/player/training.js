@@ -8,7 +8,6 @@
   const last = D.steps;
   const snaps = D.snapshots;
   let current = -1;
-  let timer = null;
   let picked = 0; // index into D.picks
 
   const fmt = (x) => (x === null ? "nan" : x.toFixed(4));
@@ -230,31 +229,9 @@
     $("counter").textContent = "step " + k + " / " + last;
     $("prev").disabled = k === 0;
     $("next").disabled = k === last;
-    if (k === last) stop();
+    if (k === last) ctl.stop();
   }
-  function stop() {
-    if (timer !== null) clearInterval(timer);
-    timer = null;
-    $("playpause").textContent = "▶ play";
-  }
-  function play() {
-    if (current === last) render(0);
-    timer = setInterval(() => render(current + 1), 1000 / parseFloat($("speed").value));
-    $("playpause").textContent = "❚❚ pause";
-  }
-  $("slider").max = String(last);
-  $("slider").addEventListener("input", (e) => { stop(); render(parseInt(e.target.value, 10)); });
-  $("prev").addEventListener("click", () => { stop(); render(current - 1); });
-  $("next").addEventListener("click", () => { stop(); render(current + 1); });
-  $("playpause").addEventListener("click", () => (timer === null ? play() : stop()));
-  $("speed").addEventListener("change", () => { if (timer !== null) { stop(); play(); } });
-  document.addEventListener("keydown", (e) => {
-    const tag = e.target && e.target.tagName;
-    if (tag === "INPUT" || tag === "SELECT" || (tag === "BUTTON" && (e.key === " " || e.key === "Enter"))) return;
-    const moves = { ArrowRight: current + 1, ArrowLeft: current - 1, Home: 0, End: last };
-    if (e.key in moves) { stop(); render(moves[e.key]); e.preventDefault(); }
-    else if (e.key === " ") { (timer === null ? play() : stop()); e.preventDefault(); }
-  });
+  const ctl = tgControls(last, render, () => current);  // controls.js
   window.tgPlayer = { go: render, frame: () => current, count: last + 1, data: D,
                       pick: (j) => { picked = j; render(current, true); } };
   render(0);

@@ -273,5 +273,5 @@ def play_training(model: Any, X: np.ndarray, y: np.ndarray, *, title: Optional[s
     subtitle = (f"{len(data['y'])} points, {data['steps']} full-batch steps of {data['optimizer']}, loss "
                 f"{data['loss_name']}; snapshots at {len(data['snapshots'])} steps. "
                 "Keys: ← → step, space play/pause.")
-    return TrainingPlayer(build(title, training_body(title, subtitle), data, scripts=("training.js",),
+    return TrainingPlayer(build(title, training_body(title, subtitle), data, scripts=("controls.js", "training.js"),
                                 styles=("player.css", "training.css")), title, data)
