@@ -90,3 +90,11 @@ def test_batched_input_times_a_transposed_weight_keeps_the_weights_layout():
     (x2 @ w2.T).backward(g[0])
     assert w2.grad.flags.c_contiguous
     np.testing.assert_allclose(w2.grad, g[0].T @ x.data[0], rtol=1e-12)
+
+
+def test_mixed_dtypes_promote_as_every_other_op():
+    """int @ float32 is float32 (numpy would give float64); float32 @ float64 is float64; int @ int stays int."""
+    ints, f32, f64 = Tensor(np.ones((2, 2), np.int64)), Tensor(np.ones((2, 2), np.float32)), Tensor(np.ones((2, 2)), dtype=np.float64)
+    assert (ints @ f32).dtype == np.float32 and (f32 @ ints).dtype == np.float32
+    assert (f32 @ f64).dtype == np.float64
+    assert (ints @ ints).dtype == np.int64

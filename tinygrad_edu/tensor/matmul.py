@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .dtypes import result_type
+
 from .broadcast import unbroadcast
 
 if TYPE_CHECKING:
@@ -27,7 +29,8 @@ class MatmulOps:
         if k_a != k_b:
             raise ValueError(f"matmul: shapes {self.shape} and {b.shape} do not line up ({k_a} != {k_b})")
         try:
-            data = np.matmul(self.data, b.data)
+            # PyTorch's promotion, as every other op (int @ float32 is float32); PyTorch itself refuses mixed dtypes
+            data = np.matmul(self.data, b.data, dtype=result_type(self.data, b.data))
         except ValueError:
             raise ValueError(f"matmul: batch shapes of {self.shape} and {b.shape} cannot be broadcast together") from None
         return self._result(data, (self, b), "@", self._matmul_back)
