@@ -247,3 +247,15 @@ def test_a_tensor_graph_ending_in_a_negated_scalar_plays():
     loss.backward()
     p = play(loss, lr=0.1)
     assert [f for f in p.frames if f["p"] == "backward"]
+
+
+def test_a_fused_neuron_step_names_its_chain_rule():
+    """`nn.scalar` fuses act(w·x + b) into one node: its step says d/dw = x·act', d/db = act', with the numbers."""
+    model = nn.scalar.MLP(2, [1], activation="tanh", seed=0)
+    model.layers[0].neurons[0].nonlin = True  # a single tanh neuron (an MLP's last layer is linear)
+    out = model([Value(0.5, label="x0"), Value(-1.0, label="x1")])
+    out.backward()
+    texts = "\n".join(line for f in play(out, model=model).frames if f["p"] == "backward" for line in f["x"])
+    t = f"{out.data:.4f}".lstrip("-")
+    assert f"/dlayers.0.neurons.0.b = (1 - " in texts and t in texts
+    assert "/dlayers.0.neurons.0.w.0 = " in texts and "× act' = " in texts

@@ -61,6 +61,7 @@ def _kind(op: str) -> tuple:
 # ------------------------------------------------------------------------------------------------- scalars
 
 _SYMBOL = {"+": "+", "-": "-", "*": "×", "/": "/", "**": "^"}
+_NEURON_ACT = {"w·x+b": "", "relu(w·x+b)": "relu", "tanh(w·x+b)": "tanh"}  # the fused neuron's op names
 
 
 def _forward_parts(op: str, out: str, ins: Sequence[str], out_data: float, in_data: Sequence[float]) -> tuple:
@@ -82,6 +83,14 @@ def _forward_parts(op: str, out: str, ins: Sequence[str], out_data: float, in_da
         return (f"{c:g} {sym} {ins[0]}", f"{c:g} {sym} {_p(in_data[0])}", r)
     if kind == "neg":
         return (f"-{ins[0]}", f"-{_p(in_data[0])}", r)
+    if kind in _NEURON_ACT:  # Value.weighted_sum: parents are b, w0, x0, w1, x1, ...
+        act = _NEURON_ACT[kind]
+        terms = [(ins[k], ins[k + 1], in_data[k], in_data[k + 1]) for k in range(1, len(ins) - 1, 2)]
+        shown = terms if len(terms) <= 3 else terms[:2]
+        more = "" if len(terms) <= 3 else f" + ... ({len(terms)} terms)"
+        names = " + ".join(f"{w}·{x}" for w, x, _, _ in shown) + more + f" + {ins[0]}"
+        numbers = " + ".join(f"{_p(wv)}·{_p(xv)}" for _, _, wv, xv in shown) + more + f" + {_p(in_data[0])}"
+        return ((f"{act}({names})", f"{act}({numbers})", r) if act else (names, numbers, r))
     args = ", ".join(ins)
     return (f"{kind}({args})", f"{kind}({', '.join(num(v) for v in in_data)})", r)
 
@@ -127,6 +136,13 @@ def scalar_local(op: str, slot: int, ins: Sequence[str], out_data: float, in_dat
         if slot == 0:
             return f"{ins[1]}·{ins[0]}^({ins[1]}-1) = {_p(y)}·{_p(x)}^({_p(y)}-1) = {L}"
         return f"out·log {ins[0]} = {_p(t)}·log {_p(x)} = {L}"
+    if kind in _NEURON_ACT:  # act(w·x + b): act' times the partner of the input (x for w, w for x, 1 for b)
+        slope = {"tanh": f"(1 - {_p(t)}²)", "relu": "1" if t > 0 else "0", "": ""}[_NEURON_ACT[kind]]
+        if slot == 0:
+            return f"{slope or '1'} = {L}"
+        partner = slot + 1 if slot % 2 else slot - 1
+        factor = f"{slope}·{_p(in_data[partner])}" if slope else _p(in_data[partner])
+        return f"{ins[partner]} × act' = {factor} = {L}" if slope else f"{ins[partner]} = {factor} = {L}"
     if kind == "tanh":
         return f"1 - out² = 1 - {_p(t)}² = {L}"
     if kind == "sigmoid":
