@@ -257,5 +257,5 @@ def test_a_fused_neuron_step_names_its_chain_rule():
     out.backward()
     texts = "\n".join(line for f in play(out, model=model).frames if f["p"] == "backward" for line in f["x"])
     t = f"{out.data:.4f}".lstrip("-")
-    assert f"/dlayers.0.neurons.0.b = (1 - " in texts and t in texts
+    assert "/dlayers.0.neurons.0.b = (1 - " in texts and t in texts
     assert "/dlayers.0.neurons.0.w.0 = " in texts and "× act' = " in texts
