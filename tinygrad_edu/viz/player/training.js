@@ -130,6 +130,29 @@
   const cursor = el("line", { id: "cursor", x1: L, x2: L, y1: T, y2: H - B, stroke: "#f28e00", "stroke-width": 2 }, svg);
   const dot = el("circle", { r: 4, fill: "#f28e00" }, svg);
 
+  // ---- a labelled row of coloured squares, one block per [numbers, colour scale, kind]
+  function squareRow(name, blocks, cellClass, cols, title) {
+    const row = document.createElement("div");
+    row.className = "prow";
+    const label = document.createElement("span");
+    label.className = "pname";
+    label.textContent = name;
+    row.appendChild(label);
+    for (const [arr, scale, what] of blocks) {
+      const cells = document.createElement("span");
+      cells.className = cellClass + " " + what;
+      if (cols) cells.style.gridTemplateColumns = "repeat(" + cols + ", 9px)";
+      arr.forEach((v, j) => {
+        const c = document.createElement("i");
+        c.style.background = diverging(v, scale);
+        c.title = title(what, j, v);
+        cells.appendChild(c);
+      });
+      row.appendChild(cells);
+    }
+    return row;
+  }
+
   // ---- parameters: one square per parameter, value and gradient
   function drawParams(si) {
     const s = snaps[si];
@@ -137,27 +160,9 @@
     box.replaceChildren();
     const vmax = Math.max(1e-12, ...s.data.flat().map(Math.abs));
     const gmax = Math.max(1e-12, ...s.grad.flat().map(Math.abs));
-    D.params.forEach(([name, cols], p) => {
-      const row = document.createElement("div");
-      row.className = "prow";
-      const label = document.createElement("span");
-      label.className = "pname";
-      label.textContent = name;
-      row.appendChild(label);
-      for (const [arr, scale, what] of [[s.data[p], vmax, "value"], [s.grad[p], gmax, "grad"]]) {
-        const cells = document.createElement("span");
-        cells.className = "cells " + what;
-        cells.style.gridTemplateColumns = "repeat(" + cols + ", 9px)";
-        arr.forEach((v, i) => {
-          const c = document.createElement("i");
-          c.style.background = diverging(v, scale);
-          c.title = name.split(" ")[0] + " [" + Math.floor(i / cols) + ", " + (i % cols) + "] " + what + " " + fmt(v);
-          cells.appendChild(c);
-        });
-        row.appendChild(cells);
-      }
-      box.appendChild(row);
-    });
+    D.params.forEach(([name, cols], p) => box.appendChild(squareRow(
+      name, [[s.data[p], vmax, "value"], [s.grad[p], gmax, "grad"]], "cells", cols,
+      (what, i, v) => name.split(" ")[0] + " [" + Math.floor(i / cols) + ", " + (i % cols) + "] " + what + " " + fmt(v))));
     const note = document.createElement("p");
     note.className = "note";
     note.textContent = "colour scale: values up to ±" + vmax.toFixed(3) + ", gradients up to ±" + gmax.toPrecision(3);
@@ -183,26 +188,10 @@
     const box = $("samplelayers");
     box.replaceChildren();
     rec.layers.forEach((name, k) => {
-      const row = document.createElement("div");
-      row.className = "prow";
-      const label = document.createElement("span");
-      label.className = "pname";
-      label.textContent = name;
-      row.appendChild(label);
       const dmax = Math.max(1e-12, ...rec.data[k].map(Math.abs));
       const gmax = Math.max(1e-12, ...rec.grad[k].map(Math.abs));
-      for (const [arr, scale, what] of [[rec.data[k], dmax, "forward"], [rec.grad[k], gmax, "backward"]]) {
-        const cells = document.createElement("span");
-        cells.className = "cells big " + what;
-        arr.forEach((v, j) => {
-          const c = document.createElement("i");
-          c.style.background = diverging(v, scale);
-          c.title = name + "[" + j + "] " + (what === "forward" ? "output " : "d loss/d output ") + fmt(v);
-          cells.appendChild(c);
-        });
-        row.appendChild(cells);
-      }
-      box.appendChild(row);
+      box.appendChild(squareRow(name, [[rec.data[k], dmax, "forward"], [rec.grad[k], gmax, "backward"]], "cells big",
+        null, (what, j, v) => name + "[" + j + "] " + (what === "forward" ? "output " : "d loss/d output ") + fmt(v)));
     });
   }
 
