@@ -17,6 +17,9 @@ mkdir -p "$WORK"
 # the tracked and new (not ignored) files of the working tree, sources and tests as they are now
 git ls-files -z --cached --others --exclude-standard | tar --null -T - -cf - | tar -xf - -C "$WORK"
 cd "$WORK"
+# mutmut forks a child per mutant from a process that has run the tests: thread pools started there (OpenBLAS,
+# PyTorch's OpenMP) deadlock in a forked child, which mutmut then counts as a timeout. One thread each: no pools.
+export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
 start=$(date +%s)
 "$PY" -m mutmut run --max-children "${JOBS:-2}" "$@" > mutmut-run.log 2>&1 || {
     echo "mutmut failed; the end of $WORK/mutmut-run.log:" >&2
