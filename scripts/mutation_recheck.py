@@ -19,6 +19,10 @@ import sys
 import time
 from pathlib import Path
 
+# one thread per pool: thread pools started before a fork deadlock in the forked child (see scripts/mutation.sh)
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
 CODES = {"survived": {0}, "unchecked": {None, 33, 5}, "timeout": {36, 24, -24, 152, 255}}
 
 
