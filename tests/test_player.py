@@ -259,3 +259,38 @@ def test_a_fused_neuron_step_names_its_chain_rule():
     t = f"{out.data:.4f}".lstrip("-")
     assert "/dlayers.0.neurons.0.b = (1 - " in texts and t in texts
     assert "/dlayers.0.neurons.0.w.0 = " in texts and "× act' = " in texts
+
+
+OTHER_SCALAR_OPS = {  # op: (how to apply it, the formula's start, expected in the step's text for x = 0.7)
+    "sin": (lambda v: v.sin(), "cos(x) = cos(0.7000) = 0.7648"),
+    "cos": (lambda v: v.cos(), "-sin(x) = -sin(0.7000) = -0.6442"),
+    "log2": (lambda v: v.log2(), "1/(x·ln 2) = 1/(0.7000·0.6931) = 2.0610"),
+    "log10": (lambda v: v.log10(), "1/(x·ln 10) = 1/(0.7000·2.3026) = 0.6204"),
+    "sign": (lambda v: v.sign(), "0, as sign is flat on each side of 0 = 0.0000"),
+    "clamp outside": (lambda v: v.clamp(0, 0.5), "0, as x was clamped to a bound = 0.0000"),
+    "clamp inside": (lambda v: v.clamp(0, 2), "1, as x is inside the bounds = 1.0000"),
+    "maximum": (lambda v: v.maximum(0.2), "1, as this input is the larger = 1.0000"),
+    "minimum tie": (lambda v: v.minimum(v), "½, a tie: each input gets half = 0.5000"),
+    "leaky_relu": (lambda v: v.leaky_relu(), "1, as x > 0 = 1.0000"),
+    "leaky_relu negative": (lambda v: (v - 1.4).leaky_relu(), "the negative slope, as x-1.4 ≤ 0 = 0.0100"),
+    "elu negative": (lambda v: (v - 1.4).elu(), "alpha·e^(x-1.4), as x-1.4 ≤ 0 = 0.4966"),
+    "gelu": (lambda v: v.gelu(), "Φ(x) + x·φ(x) = 0.7580 + 0.7000·0.3123 = 0.9766"),
+    "gelu tanh": (lambda v: v.gelu("tanh"), "the derivative of gelu's tanh approximation = 0.9764"),
+    "silu": (lambda v: v.silu(), "sigmoid(x)·(1 + x·(1 - sigmoid(x))) = 0.6682·(1 + 0.7000·(1 - 0.6682)) = 0.8234"),
+    "softplus": (lambda v: v.softplus(), "sigmoid(x) = sigmoid(0.7000) = 0.6682"),
+    "softplus beta": (lambda v: v.softplus(beta=2.0), "sigmoid(beta·x) = 0.8022"),
+    "logsigmoid": (lambda v: v.logsigmoid(), "sigmoid(-x) = 1 - sigmoid(0.7000) = 1 - 0.6682 = 0.3318"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(OTHER_SCALAR_OPS))
+def test_other_scalar_ops_show_their_local_derivative_as_a_formula(name):
+    """Every scalar op's backward step says where its local derivative comes from, with the engine's numbers."""
+    apply, formula = OTHER_SCALAR_OPS[name]
+    x = Value(0.7)
+    x.label = "x"
+    y = apply(x)
+    y.label = "y"
+    y.backward()
+    text = "\n".join("\n".join(f["x"]) for f in play(y).frames if f["p"] == "backward")
+    assert formula in text

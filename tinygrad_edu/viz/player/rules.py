@@ -7,6 +7,7 @@ say where those numbers come from; the result printed after `=` is always the en
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any, List, Optional, Sequence
 
@@ -155,7 +156,50 @@ def scalar_local(op: str, slot: int, ins: Sequence[str], out_data: float, in_dat
         return f"{'1, as out > 0' if t > 0 else '0, as out = 0'} = {L}"
     if kind == "abs":
         return f"sign({ins[0]}) = sign({_p(x)}) = {L}"
-    return L
+    more = _more_scalar_local(kind, ins[0], x, local)
+    return f"{more} = {L}" if more else L
+
+
+def _sigmoid(x: float) -> float:
+    return 1.0 / (1.0 + math.exp(-x)) if x >= 0 else math.exp(x) / (1.0 + math.exp(x))
+
+
+def _more_scalar_local(kind: str, name: str, x: float, local: float) -> str:
+    """The formula of the other scalar ops (value_ops.py), with numbers where the op name tells every parameter;
+    where it does not (a slope, alpha, beta, a bound), the words say which case applied."""
+    w = wrap(name)  # inside a product or an exponent
+    if kind == "sin":
+        return f"cos({name}) = cos({_p(x)})"
+    if kind == "cos":
+        return f"-sin({name}) = -sin({_p(x)})"
+    if kind in ("log2", "log10"):
+        base = 2 if kind == "log2" else 10
+        return f"1/({w}·ln {base}) = 1/({_p(x)}·{num(math.log(base))})"
+    if kind == "sign":
+        return "0, as sign is flat on each side of 0"
+    if kind == "clamp":
+        return f"1, as {name} is inside the bounds" if local else f"0, as {name} was clamped to a bound"
+    if kind in ("maximum", "minimum"):
+        larger = "larger" if kind == "maximum" else "smaller"
+        return {1.0: f"1, as this input is the {larger}", 0.5: "½, a tie: each input gets half"}.get(
+            local, f"0, as the other input is the {larger}")
+    if kind == "leaky_relu":
+        return f"1, as {name} > 0" if x > 0 else f"the negative slope, as {name} ≤ 0"
+    if kind == "elu":
+        return f"1, as {name} > 0" if x > 0 else f"alpha·e^{w}, as {name} ≤ 0"
+    if kind == "gelu":
+        cdf, pdf = 0.5 * (1.0 + math.erf(x / math.sqrt(2.0))), math.exp(-0.5 * x * x) / math.sqrt(2.0 * math.pi)
+        if abs(cdf + x * pdf - local) <= 1e-9 * max(1.0, abs(local)):
+            return f"Φ({name}) + {w}·φ({name}) = {num(cdf)} + {_p(x)}·{num(pdf)}"
+        return "the derivative of gelu's tanh approximation"
+    if kind == "silu":
+        s = num(_sigmoid(x))
+        return f"sigmoid({name})·(1 + {w}·(1 - sigmoid({name}))) = {s}·(1 + {_p(x)}·(1 - {s}))"
+    if kind == "softplus":
+        return f"sigmoid(beta·{w})" if abs(_sigmoid(x) - local) > 1e-12 else f"sigmoid({name}) = sigmoid({_p(x)})"
+    if kind == "logsigmoid":
+        return f"sigmoid(-{w}) = 1 - sigmoid({_p(x)}) = 1 - {num(_sigmoid(x))}"
+    return ""
 
 
 def scalar_step(op: str, out: str, ins: Sequence[str], out_data: float, in_data: Sequence[float], incoming: float,
