@@ -44,3 +44,30 @@ def test_sdist_leaves_out_tests_that_need_the_repository():
 def test_graph_command_output_folder_is_ignored():
     ignored = (ROOT / ".gitignore").read_text().splitlines()
     assert "graphs/" in ignored and "out/" in ignored
+
+
+def test_sdist_carries_every_picture_the_readme_and_docs_show(tmp_path):
+    """The README's relative image links work in an unpacked sdist: every picture they name is inside it."""
+    import os
+    import tarfile
+
+    from setuptools import build_meta
+
+    shown = set()
+    for page in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
+        for link in re.findall(r'!\[[^\]]*\]\(([^)\s]+)\)|<img [^>]*src="([^"]+)"', page.read_text()):
+            target = next(part for part in link if part)
+            if "://" not in target:
+                shown.add((page.parent / target).resolve().relative_to(ROOT).as_posix())
+    assert "docs/images/player/neuron_player.gif" in shown  # the pattern finds the README's pictures
+    for path in shown:
+        assert (ROOT / path).is_file(), f"{path} is shown but missing"
+    cwd = os.getcwd()
+    try:
+        os.chdir(ROOT)
+        name = build_meta.build_sdist(str(tmp_path))
+    finally:
+        os.chdir(cwd)
+    with tarfile.open(tmp_path / name) as sdist:
+        inside = {member.split("/", 1)[1] for member in sdist.getnames() if "/" in member}
+    assert shown <= inside, f"missing from the sdist: {sorted(shown - inside)}"
