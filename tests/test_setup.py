@@ -49,6 +49,7 @@ def test_graph_command_output_folder_is_ignored():
 def test_sdist_carries_every_picture_the_readme_and_docs_show(tmp_path):
     """The README's relative image links work in an unpacked sdist: every picture they name is inside it."""
     import os
+    import shutil
     import tarfile
 
     from setuptools import build_meta
@@ -62,9 +63,16 @@ def test_sdist_carries_every_picture_the_readme_and_docs_show(tmp_path):
     assert "docs/images/player/neuron_player.gif" in shown  # the pattern finds the README's pictures
     for path in shown:
         assert (ROOT / path).is_file(), f"{path} is shown but missing"
+    # build from a copy of the tracked files: an old *.egg-info/SOURCES.txt in the working tree would add its files
+    tracked = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True).stdout
+    clean = tmp_path / "clean"
+    for relative in tracked.decode().split("\0"):
+        if relative and (ROOT / relative).is_file():
+            (clean / relative).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / relative, clean / relative)
     cwd = os.getcwd()
     try:
-        os.chdir(ROOT)
+        os.chdir(clean)
         name = build_meta.build_sdist(str(tmp_path))
     finally:
         os.chdir(cwd)
