@@ -117,7 +117,7 @@ def _linear(x: Tensor, weight: Tensor, bias: Optional[Tensor], relu: bool) -> Te
             x._accumulate(g @ w.data, fresh=True)
         g2 = g.reshape(-1, g.shape[-1])  # any leading (batch) axes count as more rows
         if w.requires_grad:
-            x2 = x.data.reshape(-1, x.shape[-1])
+            x2 = x.data.reshape(-1, x.data.shape[-1])
             # dW = g^T x, in W's own memory order, so that the optimizer's `W -= lr * dW` runs on contiguous
             # memory: nn.Linear keeps W as the transpose of an (in, out) array (see Linear), hence (x^T g)^T.
             dw = (x2.T @ g2).T if w.data.flags.f_contiguous and not w.data.flags.c_contiguous else g2.T @ x2
@@ -140,7 +140,7 @@ def _relu_grad(out: np.ndarray, g: np.ndarray) -> np.ndarray:
     passes = out != 0
     masked = g * passes
     flat = masked.ravel()
-    return masked if np.isfinite(np.dot(flat, flat)) else np.where(passes, g, 0)
+    return masked if np.isfinite(flat @ flat) else np.where(passes, g, 0)
 
 
 def _bce(p: Tensor, y: Tensor) -> Tensor:
