@@ -13,6 +13,7 @@ reachable as `F.name`: `activations.py` (leaky_relu, elu, gelu, silu, softplus, 
 
 from __future__ import annotations
 
+import math
 import warnings
 from typing import Any, List, Optional, Sequence, Union
 
@@ -119,8 +120,9 @@ def _linear(x: Tensor, weight: Tensor, bias: Optional[Tensor], relu: bool) -> Te
         if w.requires_grad:
             x2 = x.data.reshape(-1, x.data.shape[-1])
             # dW = g^T x, in W's own memory order, so that the optimizer's `W -= lr * dW` runs on contiguous
-            # memory: nn.Linear keeps W as the transpose of an (in, out) array (see Linear), hence (x^T g)^T.
-            dw = (x2.T @ g2).T if w.data.flags.f_contiguous and not w.data.flags.c_contiguous else g2.T @ x2
+            # memory: where nn.Linear keeps W as the transpose of an (in, out) array (see weight_order), (x^T g)^T.
+            layout = w.data.flags
+            dw = (x2.T @ g2).T if layout.f_contiguous and not layout.c_contiguous else g2.T @ x2
             w._accumulate(dw, fresh=True)  # new arrays: the weight takes them as its grad, uncopied
         if bias is not None and bias.requires_grad:
             out._parents[2]._accumulate(sum_rows(g2), fresh=True)  # a long batch adds up in float64
@@ -140,7 +142,7 @@ def _relu_grad(out: np.ndarray, g: np.ndarray) -> np.ndarray:
     passes = out != 0
     masked = g * passes
     flat = masked.ravel()
-    return masked if np.isfinite(flat @ flat) else np.where(passes, g, 0)
+    return masked if math.isfinite(flat @ flat) else np.where(passes, g, 0)
 
 
 def _bce(p: Tensor, y: Tensor) -> Tensor:
