@@ -149,3 +149,16 @@ def test_backward_seeds_a_one_of_the_outputs_shape_and_dtype(dtype, shape):
     assert y.grad.shape == shape and y.grad.dtype == dtype and y.grad.flags.writeable
     np.testing.assert_array_equal(y.grad, np.ones(shape, dtype))
     np.testing.assert_array_equal(x.grad, np.full(shape, 3, dtype))
+
+
+def test_plain_sgd_step_is_p_minus_lr_g_for_tensors_and_values():
+    from tinygrad_edu import Value, optim
+
+    w = Tensor(np.array([1.0, 2.0], np.float32), requires_grad=True)
+    idle = Tensor(np.array([5.0], np.float32), requires_grad=True)  # no grad: left alone
+    v = Value(3.0)
+    w.grad, v.grad = np.array([0.5, -1.0], np.float32), 2.0
+    opt = optim.SGD([w, idle, v], lr=0.1)
+    opt.step()
+    np.testing.assert_array_equal(w.data, np.array([1.0, 2.0], np.float32) - np.float32(0.1) * w.grad)
+    assert w.data.dtype == np.float32 and idle.data.tolist() == [5.0] and v.data == 3.0 - 0.1 * 2.0

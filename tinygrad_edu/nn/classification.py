@@ -160,7 +160,7 @@ def _plain_labels(input: Tensor, labels: np.ndarray, ignore_index: int) -> bool:
     if len(shape) != 2 or labels.ndim != 1 or labels.dtype.kind not in "iu" or not 0 < len(labels) == shape[0]:
         return False
     n_classes = shape[1]
-    if labels.min() < 0 or labels.max() >= n_classes:
+    if np.minimum.reduce(labels) < 0 or np.maximum.reduce(labels) >= n_classes:  # labels.min(), .max(): see below
         return False
     return not 0 <= ignore_index < n_classes or not (labels == ignore_index).any()
 
@@ -173,17 +173,19 @@ def _cross_entropy_mean(input: Tensor, labels: np.ndarray, target: Any) -> Tenso
     quietly: a row with an inf or a nan gives PyTorch's inf/nan, with no numpy warning (as PyTorch). (Cheaper than
     a finiteness check that would silence only those rows.)
     The labels are its second parent, a constant (pictures draw them feeding the loss, outside the last layer).
+    The reductions call numpy's ufuncs (`np.add.reduce(e, 1)` is what `e.sum(axis=1)` runs) without the Python
+    wrappers of .max() and .sum(): the same numbers, and in a training loop about 1 us less per call.
     """
     z = input.data
     n = z.shape[0]
     rows = np.arange(n)
-    top = z.max(axis=1, keepdims=True)
+    top = np.maximum.reduce(z, axis=1, keepdims=True)  # each row's maximum
     with np.errstate(all="ignore"):
         shifted = z - top
         e = np.exp(shifted)
-        total = e.sum(axis=1, keepdims=True)
+        total = np.add.reduce(e, axis=1, keepdims=True)
         picked = shifted[rows, labels] - np.log(total[:, 0])  # log-probability of each sample's label
-        data = -picked.sum() / z.dtype.type(n)
+        data = -np.add.reduce(picked) / z.dtype.type(n)
 
     def _cross_entropy_back(out: Tensor, g: np.ndarray) -> None:
         grad = e / total  # softmax

@@ -60,7 +60,7 @@ class Linear(Module):
         return F.linear(self._checked(x), self.weight, self.bias)
 
     def _checked(self, x: Any) -> Tensor:
-        x = F.as_tensor(x)
+        x = x if isinstance(x, Tensor) else Tensor(x)  # F.as_tensor, inline: once per layer per batch
         shape = x.data.shape
         if not shape or shape[-1] != self.in_features:
             raise ValueError(
