@@ -79,7 +79,8 @@ def linear(x: Tensor, weight: Tensor, bias: Optional[Tensor] = None) -> Tensor:
     """x @ weight.T + bias, the layer of the lesson, as one op (PyTorch's `F.linear`): weight is (out, in).
 
     Its chain rule is the lesson's `Linear.backward`: dx = g @ W, dW = g^T @ x, db = sum of g over the batch.
-    `x @ W.T` is a plain (in, out) matrix product when W is stored as nn.Linear stores it (see Linear).
+    `x @ W.T` is a plain (in, out) matrix product when W is stored as nn.Linear stores it by default (see
+    nn.layers.weight_order).
     """
     return _linear(x, weight, bias, False)
 
