@@ -117,9 +117,9 @@ def _linear(x: Tensor, weight: Tensor, bias: Optional[Tensor], relu: bool) -> Te
         x, w = out._parents[0], out._parents[1]
         if x.requires_grad:
             x._accumulate(g @ w.data, fresh=True)
-        g2 = g.reshape(-1, g.shape[-1])  # any leading (batch) axes count as more rows
+        g2 = g if g.ndim == 2 else g.reshape(-1, g.shape[-1])  # any leading (batch) axes count as more rows
         if w.requires_grad:
-            x2 = x.data.reshape(-1, x.data.shape[-1])
+            x2 = x.data if x.data.ndim == 2 else x.data.reshape(-1, x.data.shape[-1])
             # dW = g^T x, in W's own memory order, so that the optimizer's `W -= lr * dW` runs on contiguous
             # memory: where nn.Linear keeps W as the transpose of an (in, out) array (see weight_order), (x^T g)^T.
             layout = w.data.flags
