@@ -112,3 +112,10 @@ def test_numpy_mlp_step_matches_our_gradients() -> None:
     for p, (W, b) in zip([(W1, b1), (W2, b2)], ref.layers):
         np.testing.assert_allclose(W, p[0].data - 0.5 * p[0].grad, rtol=1e-4, atol=1e-5)
         np.testing.assert_allclose(b, p[1].data - 0.5 * p[1].grad, rtol=1e-4, atol=1e-5)
+
+
+def test_mnist_cpu_prints_ratios_and_our_phases():
+    import mnist_cpu
+
+    line = mnist_cpu.measure(32, rounds=2, images=64)
+    assert line.startswith("batch 32: ours / numpy, CPU time ") and "forward" in line and "load" in line

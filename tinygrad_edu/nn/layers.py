@@ -13,6 +13,21 @@ from . import init
 from .module import Module
 
 
+def weight_order(in_features: int, out_features: int) -> str:
+    """The memory order of a Linear weight (out, in), chosen for OpenBLAS at small batches: a product `a @ b.T` with
+    a C-ordered b is 2-4x slower than a plain `a @ b` once the result is 128 or more columns wide.
+
+    - "F" (the memory of an (in, out) array) by default: the forward `x @ W.T` is then the plain product (784 -> 128
+      at batch 16: 37 against 93 us), and a first layer, whose input (the data) needs no gradient, does nothing else.
+    - "C" for a narrow layer after a wide one (out < 128 <= in, MNIST's 128 -> 64): its forward product is narrow,
+      fast either way, while the input gradient `g @ W` that a hidden layer needs becomes the plain product (at
+      batch 16: 2.4 against 5.6-11 us; the MNIST step 3% faster, docs/benchmarks.md).
+
+    Invisible at the API: the shape, the numbers, `state_dict()` (C-ordered copies) and `load_state_dict()` (copies
+    in place) are the same either way; F.linear computes dW in W's own order."""
+    return "C" if out_features < 128 <= in_features else "F"
+
+
 class Linear(Module):
     """y = x @ W.T + b, with W of shape (out_features, in_features) as in PyTorch.
 
@@ -27,12 +42,8 @@ class Linear(Module):
                 raise ValueError(f"Linear: {name} must be a positive integer, got {n!r}")
         self.in_features = int(in_features)
         self.out_features = int(out_features)
-        # W has PyTorch's shape (out, in), but its memory is that of an (in, out) array (Fortran order): `x @ W.T`
-        # in F.linear is then a product of two C-ordered arrays, which BLAS runs about 2x faster on small batches
-        # than with a transposed operand (MNIST 784-128 at batch 16: 32 vs 60 us). Invisible at the API: the shape,
-        # the numbers, `state_dict()` (C-ordered copies) and `load_state_dict()` (copies in place) are unchanged.
-        self.weight = Tensor(np.empty((self.out_features, self.in_features), np.float32, order="F"),
-                             requires_grad=True)
+        self.weight = Tensor(np.empty((self.out_features, self.in_features), np.float32,
+                                      order=weight_order(self.in_features, self.out_features)), requires_grad=True)
         self.bias = Tensor(np.empty(self.out_features, np.float32), requires_grad=True) if bias else None
         self.reset_parameters(seed)
 
@@ -49,8 +60,9 @@ class Linear(Module):
         return F.linear(self._checked(x), self.weight, self.bias)
 
     def _checked(self, x: Any) -> Tensor:
-        x = F.as_tensor(x)
-        if x.ndim == 0 or x.shape[-1] != self.in_features:
+        x = x if isinstance(x, Tensor) else Tensor(x)  # F.as_tensor, inline: once per layer per batch
+        shape = x.data.shape
+        if not shape or shape[-1] != self.in_features:
             raise ValueError(
                 f"Linear({self.in_features}, {self.out_features}) expects inputs whose last axis has "
                 f"{self.in_features} features, got shape {x.shape}"
@@ -79,11 +91,13 @@ class Sequential(Module):
         modules, i = self._modules, 0
         while i < len(modules):
             m = modules[i]
-            if type(m) is Linear and i + 1 < len(modules) and type(modules[i + 1]) is ReLU:
+            if type(m) is Linear:
                 # A Linear then a ReLU run as one op, F.linear_relu: the same numbers and gradients as the two
-                # modules one after the other, with half the graph nodes and the relu in place (docs/benchmarks.md)
-                x = F.linear_relu(m._checked(x), m.weight, m.bias)
-                i += 2
+                # modules one after the other, with half the graph nodes and the relu in place (docs/benchmarks.md).
+                # A Linear alone calls F.linear directly: what m(x) does, two Python calls fewer.
+                relu = i + 1 < len(modules) and type(modules[i + 1]) is ReLU
+                x = (F.linear_relu if relu else F.linear)(m._checked(x), m.weight, m.bias)
+                i += 2 if relu else 1
             else:
                 x = m(x)
                 i += 1

@@ -95,6 +95,17 @@ class SGD(Optimizer):
         self.nesterov = nesterov
         self.velocity: List[Any] = [None] * len(self.params)
 
+    def step(self) -> None:
+        """Plain SGD (no momentum, no weight decay) is the lesson's `p -= lr * g`, here in one loop: the same update
+        as `_update` without a method call per parameter (6 Python calls fewer per MNIST batch)."""
+        if self.momentum or self.weight_decay:
+            super().step()
+            return
+        lr = self.lr
+        for p in self.params:
+            if p.grad is not None:
+                p.data -= lr * p.grad
+
     def _update(self, i: int, p: Param, grad: Any) -> None:
         g = grad + self.weight_decay * p.data if self.weight_decay else grad
         if self.momentum:

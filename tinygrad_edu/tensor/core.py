@@ -133,7 +133,7 @@ class Tensor(ArithmeticOps, InplaceOps, CompareOps, UnaryOps, ReduceOps, Softmax
                     f"backward() needs a gradient argument for a non-scalar output (shape {self.shape}); "
                     "reduce it first (e.g. .sum() or .mean()) or pass grad= of the same shape"
                 )
-            return np.ones_like(self.data)
+            return np.array(1, dtype=self.data.dtype).reshape(self.data.shape)  # ones_like, without its 4 Python calls
         g = grad.data if isinstance(grad, Tensor) else np.asarray(grad, dtype=self.data.dtype)
         if g.shape != self.shape:
             raise ValueError(f"backward(): grad has shape {g.shape} but the output has shape {self.shape}")

@@ -158,6 +158,20 @@ def accurate_sum(x: np.ndarray, axis: Axis, keepdims: bool = False, rounded: boo
     return total.astype(x.dtype) if rounded and x.dtype.kind == "f" and total.dtype != x.dtype else total
 
 
+_FLOAT32, _FLOAT64 = np.dtype(np.float32), np.dtype(np.float64)
+
+
+def sum_rows(x: np.ndarray) -> np.ndarray:
+    """`accurate_sum(x, 0)` of a matrix, for chain rules (F.linear's bias gradient), which run with numpy's warnings
+    already off (`autograd.backward` enters np.errstate). Up to FLOAT32_EXACT_ENOUGH rows of float32 or float64,
+    accurate_sum itself calls numpy's `x.sum(axis=0)`; this calls the ufunc behind it directly, without
+    accurate_sum's errstate and checks: 1.0 us instead of 2.7 on a (16, 128) float32 gradient, three times per MNIST
+    step."""
+    if len(x) <= FLOAT32_EXACT_ENOUGH and (x.dtype is _FLOAT32 or x.dtype is _FLOAT64):
+        return np.add.reduce(x, 0)  # what `x.sum(axis=0)` runs, without its Python wrapper
+    return accurate_sum(x, 0)
+
+
 def _sum(x: np.ndarray, axis: Axis, keepdims: bool) -> np.ndarray:
     """The sum in the precision that keeps it accurate (see `accurate_sum`): int64 for integers and bools,
     float64 for float16 and long float32 sums, else the input's own."""
