@@ -301,3 +301,16 @@ def test_replaying_a_neuron_step_on_stand_ins_gives_each_parent_its_share(activa
     out.backward(G)
     assert shares == [b.grad, *[v.grad for pair in zip(ws, xs) for v in pair]]
     assert len(set(shares)) == 7  # every parent's share differs, so a mixed-up slot would show
+
+
+# ------------------------------------------------------------------------------------------- the graph core
+
+
+def test_a_constant_input_keeps_a_zero_float_grad_after_backward():
+    """Value ops add to every input's grad; backward then resets the inputs that do not require grad to 0.0 (a
+    float like every Value's grad, so `repr` and `+=` keep working), whatever their grad was before."""
+    x, c = Value(3.0), Value(2.0).detach()
+    c.grad = 5.0
+    (x * c + c * c).backward(G)
+    assert c.grad == 0.0 and type(c.grad) is float and repr(c) == "Value(data=2, grad=0)"
+    assert x.grad == pytest.approx(2.0 * G)
