@@ -314,3 +314,37 @@ def test_a_constant_input_keeps_a_zero_float_grad_after_backward():
     (x * c + c * c).backward(G)
     assert c.grad == 0.0 and type(c.grad) is float and repr(c) == "Value(data=2, grad=0)"
     assert x.grad == pytest.approx(2.0 * G)
+
+
+def test_backward_leaves_the_garbage_collector_as_it_found_it():
+    """backward pauses Python's cyclic collector while it walks the graph and switches it back on after, but only
+    if it was on: a caller's `gc.disable()` is kept."""
+    import gc
+
+    was_on = gc.isenabled()
+    try:
+        gc.enable()
+        x = Value(2.0)
+        (x * x).backward(G)
+        assert gc.isenabled() and x.grad == pytest.approx(4.0 * G)
+        gc.disable()
+        (x * 3.0).backward(G)
+        assert not gc.isenabled()
+    finally:
+        (gc.enable if was_on else gc.disable)()
+
+
+def test_backward_without_a_graph_and_bad_numbers_are_explained():
+    """The errors name the type and the value a learner passed."""
+    from tinygrad_edu import Tensor
+
+    for node, kind in ((Value(1.0).detach() * 2, "Value"), (Tensor([1.0]).sum(), "Tensor")):
+        with pytest.raises(RuntimeError, match=rf"^backward\(\) on a {kind} that does not require grad: it was made "
+                                               r"under no_grad\(\), detached, or from inputs that do not require grad, "
+                                               r"so no graph was recorded$"):
+            node.backward()
+    for bad, text in (("2", "str '2'"), (b"2", "bytes b'2'"), ([1.0], r"list \[1\.0\]"), (None, "NoneType None")):
+        with pytest.raises(TypeError, match=f"^Value needs a real number, got {text}$"):
+            Value(bad)
+    with pytest.raises(ValueError, match="^Value needs a number that fits a float64; this int has 401 digits$"):
+        Value(10**400)
