@@ -348,3 +348,31 @@ def test_backward_without_a_graph_and_bad_numbers_are_explained():
             Value(bad)
     with pytest.raises(ValueError, match="^Value needs a number that fits a float64; this int has 401 digits$"):
         Value(10**400)
+
+
+def test_graph_walk_expands_every_group_of_a_layer_once():
+    """Two neurons share one input tuple (as a scalar Layer's do) and each has its own parameter tuple: the walk
+    visits every weight, bias and input once, parents before children, and every input gets both neurons' share."""
+    from tinygrad_edu.autograd import toposort
+
+    xs = (Value(0.5), Value(-1.5), Value(2.0))
+    w1, w2 = [Value(0.1), Value(0.2), Value(0.3)], [Value(-0.4), Value(0.5), Value(-0.6)]
+    b1, b2 = Value(0.05), Value(-0.05)
+    n1, n2 = Value.weighted_sum(w1, xs, b1, "tanh"), Value.weighted_sum(w2, xs, b2)
+    root = n1 * 0.5 + n2
+    order = toposort(root)
+    leaves = [*xs, *w1, *w2, b1, b2]
+    assert len(order) == len(set(map(id, order))) == len(leaves) + 4  # the leaves, n1, n2, *0.5 and +
+    assert all(any(node is leaf for node in order) for leaf in leaves)
+    position = {id(node): i for i, node in enumerate(order)}
+    assert all(position[id(p)] < position[id(node)] for node in order for p in node._parents)
+    root.backward(G)
+    slope = 0.5 * (1.0 - n1.data ** 2) * G
+    assert [x.grad for x in xs] == pytest.approx([w.data * slope + v.data * G for w, v in zip(w1, w2)])
+
+
+def test_times_zero_names_the_sign_of_its_zero():
+    """`x * 0.0` and `x * -0.0` are two ops (`*0`, `*-0`), although 0.0 == -0.0 would share one cached rule."""
+    x = Value(1.5)
+    assert [(x * 0.0)._op, (x * -0.0)._op, (x * 0.0)._op] == ["*0", "*-0", "*0"]
+    assert [(x / 0.0).data, (x / -0.0).data] == [math.inf, -math.inf]
