@@ -376,3 +376,16 @@ def test_times_zero_names_the_sign_of_its_zero():
     x = Value(1.5)
     assert [(x * 0.0)._op, (x * -0.0)._op, (x * 0.0)._op] == ["*0", "*-0", "*0"]
     assert [(x / 0.0).data, (x / -0.0).data] == [math.inf, -math.inf]
+
+
+def test_the_default_mode_records_graphs_without_anomaly_checks():
+    """What every thread starts with (as torch): recording on, anomaly mode off; a mode block swaps in another."""
+    from tinygrad_edu.autograd import GradMode, current_mode, enable_grad
+
+    assert repr(GradMode()) == repr(current_mode()) == "GradMode(enabled=True, anomaly=False)"
+    assert repr(GradMode(False, True)) == "GradMode(enabled=False, anomaly=True)"
+    with no_grad():
+        assert repr(current_mode()) == "GradMode(enabled=False, anomaly=False)"
+        with detect_anomaly(), enable_grad():
+            assert repr(current_mode()) == "GradMode(enabled=True, anomaly=True)"
+    assert math.isinf((Value(1e308) * 10.0).data)  # no AnomalyError outside detect_anomaly()
