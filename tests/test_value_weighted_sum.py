@@ -93,7 +93,9 @@ def test_nan_passes_relu_as_the_relu_op():
 
 
 def test_bad_arguments_are_explained():
-    with pytest.raises(ValueError, match="2 weights but 1 inputs"):
+    with pytest.raises(ValueError, match="got 2 weights and 1 inputs"):
         Value.weighted_sum([Value(1.0), Value(2.0)], [Value(1.0)], Value(0.0))
+    with pytest.raises(ValueError, match="at least one input, got 0 weights and 0 inputs"):
+        Value.weighted_sum([], [], Value(0.0))  # a neuron without inputs: its one parent would not be a tuple
     with pytest.raises(ValueError, match="unknown activation 'gelu'"):
         Value.weighted_sum([Value(1.0)], [Value(1.0)], Value(0.0), "gelu")

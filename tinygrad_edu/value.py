@@ -372,8 +372,9 @@ class Value(ValueOps, Node):
         is that much less work (moons step: see docs/benchmarks.md). To draw every product and the activation as
         their own nodes (the lesson's picture of a neuron), build the model with `nn.scalar.MLP(..., fused=False)`.
         """
-        if len(weights) != len(inputs):
-            raise ValueError(f"weighted_sum: {len(weights)} weights but {len(inputs)} inputs")
+        if len(weights) != len(inputs) or not weights:
+            raise ValueError(f"weighted_sum: a neuron needs one weight per input and at least one input, got "
+                             f"{len(weights)} weights and {len(inputs)} inputs")
         if activation not in _NEURON_OPS:
             raise ValueError(f"weighted_sum: unknown activation {activation!r}; choose None, 'relu' or 'tanh'")
         inputs = tuple(inputs)
