@@ -250,8 +250,10 @@ def test_binary_cross_entropy_with_logits_checks():
         F.binary_cross_entropy_with_logits(x, y, weight=np.ones(4))
     with pytest.raises(ValueError, match=r"pos_weight of shape \(2, 3, 1\) does not broadcast"):
         F.binary_cross_entropy_with_logits(x, y, pos_weight=np.ones((2, 3, 1)))  # broadcasts, but to a bigger shape
-    with pytest.raises(ValueError, match="batch sizes differ"):
+    with pytest.raises(ValueError, match=r"^binary_cross_entropy_with_logits: batch sizes differ: input has 2 "):
         F.binary_cross_entropy_with_logits(x, np.zeros((3, 3)))
+    with pytest.raises(ValueError, match=r"^binary_cross_entropy_with_logits: input has shape \(2, 3\) but target "):
+        F.binary_cross_entropy_with_logits(x, np.zeros((2, 2)))
 
 
 # ------------------------------------------------------------------------------------------------ regression losses
@@ -399,6 +401,38 @@ def test_cross_entropy_training_case(torch, dtype):
     assert u8.item() == pytest.approx(ref.item(), rel=tol)
 
 
+@pytest.mark.parametrize("ignore_index", [0, 1, 2, 3])
+def test_cross_entropy_ignore_index_on_the_training_path(torch, ignore_index):
+    """An ignore_index inside 0..C-1 drops exactly the samples with that label (the mean is over the others),
+    as torch: whether some, all or none of the labels equal it; an ignore_index that no label uses changes
+    nothing, the loss stays the one training op `cross_entropy(mean)`."""
+    for labels in (np.array([0, 2, 1, 0, 1]), np.array([ignore_index] * 5)):
+        z = _arr(5, 4, lo=-3, hi=3)
+        x = Tensor(z, requires_grad=True, dtype=np.float64)
+        out = F.cross_entropy(x, labels, ignore_index=ignore_index)
+        want = torch.nn.functional.cross_entropy(torch.tensor(z), torch.tensor(labels), ignore_index=ignore_index)
+        np.testing.assert_allclose(out.item(), want.item(), rtol=1e-12, equal_nan=True)
+        if ignore_index not in labels:
+            assert out._op == "cross_entropy(mean)"
+            assert out.item() == pytest.approx(F.cross_entropy(Tensor(z, dtype=np.float64), labels).item(), rel=1e-15)
+    run_twice(torch, lambda t: F.cross_entropy(t, np.array([0, 2, 1, 0, 1]), ignore_index=ignore_index),
+              lambda t: torch.nn.functional.cross_entropy(t, torch.tensor([0, 2, 1, 0, 1]), ignore_index=ignore_index),
+              [_arr(5, 4)])
+
+
+@pytest.mark.parametrize("fn", ["cross_entropy", "nll_loss"])
+def test_class_losses_of_an_empty_batch(torch, fn):
+    """A batch of no samples: the mean is nan (0 / 0) and the sum 0, as torch, without an error or a warning."""
+    ours, theirs = getattr(F, fn), getattr(torch.nn.functional, fn)
+    for reduction in REDUCTIONS:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            out = ours(Tensor(np.zeros((0, 3)), dtype=np.float64), np.array([], dtype=np.int64), reduction)
+        want = theirs(torch.zeros(0, 3, dtype=torch.float64), torch.zeros(0, dtype=torch.int64), reduction=reduction)
+        assert out.shape == tuple(want.shape)
+        np.testing.assert_allclose(out.data, want.numpy(), equal_nan=True)
+
+
 def test_cross_entropy_of_huge_and_infinite_logits(torch):
     """Logits of +-1e4 give exact finite losses (log_softmax, never log(softmax)); an inf or nan logit gives
     torch's inf / nan without numpy warnings."""
@@ -448,6 +482,14 @@ def test_cross_entropy_with_class_probabilities_as_an_array(torch):
     want = torch.nn.functional.cross_entropy(torch.tensor(z), torch.tensor(t))
     assert out.item() == pytest.approx(want.item(), rel=1e-12)
     assert F.cross_entropy(Tensor(z.astype(np.float32)), t).dtype == np.float32
+    with pytest.raises(ValueError, match=r"^cross_entropy: weight must have one entry per class, shape \(4,\), got "
+                                         r"\(3,\)"):
+        F.cross_entropy(x, t, weight=np.ones(3))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        empty = F.cross_entropy(Tensor(np.zeros((0, 4)), dtype=np.float64), np.zeros((0, 4)))
+    assert np.isnan(empty.item())  # an empty batch's mean is nan, as torch's
+    assert np.isnan(torch.nn.functional.cross_entropy(torch.zeros(0, 4), torch.zeros(0, 4)).item())
 
 
 @pytest.mark.parametrize("reduction", REDUCTIONS)
@@ -519,6 +561,11 @@ def test_class_loss_errors():
             fn(Tensor(np.zeros(3)), np.array([0.2, 0.3, 0.5]) if name == "nll_loss" else np.array([0, 1, 2]))
         with pytest.raises(ValueError, match=r"unknown reduction"):
             fn(x, [0, 1], "mean ")
+    with pytest.raises(ValueError, match=r"^cross_entropy needs one class index per sample, shape \(2,\), but the "
+                                         r"target has shape \(2, 2\), like one-hot rows"):
+        F.cross_entropy(Tensor(np.zeros((2, 2))), np.eye(2, dtype=np.int64))  # two classes: one-hot rows too
+    with pytest.raises(ValueError, match=r"^nll_loss needs one label per sample, a 1-D target, got shape \(2, 1\)"):
+        F.nll_loss(Tensor(np.zeros((2, 1))), np.zeros((2, 1), dtype=np.int64))  # one class: a column, not one-hot
     for bad in (-0.1, 1.1):
         with pytest.raises(ValueError, match=rf"cross_entropy: label_smoothing must be in \[0, 1\], got {bad}"):
             F.cross_entropy(x, [0, 1], label_smoothing=bad)
