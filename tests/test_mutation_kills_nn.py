@@ -291,16 +291,30 @@ def test_shape_errors_name_the_shapes():
         F.mse_loss(Tensor(np.zeros((3, 2))), np.zeros((3, 1)))
     with pytest.raises(ValueError, match=r"target\.reshape\(\)"):
         F.mse_loss(Tensor(0.0), np.zeros(1))
+    with pytest.raises(ValueError, match=r"^mse_loss: input has shape \(\) but target has shape \(3,\); they must "
+                                         r"match \(reshape one, e\.g\. target\.reshape\(\)\)"):
+        F.mse_loss(Tensor(0.0), np.zeros(3))  # one 0-d side: a reshape hint, not a per-sample count
+    with pytest.raises(ValueError, match=r"^l1_loss: input has shape \(3,\) but target has shape \(\); they must "
+                                         r"match \(reshape one, e\.g\. target\.reshape\(3\)\)"):
+        F.l1_loss(Tensor(np.zeros(3)), 0.0)
 
 
 def test_reduction_checks():
     """A reduction that is not a string is a TypeError that says to pass weight by keyword (torch's third
     argument is not ours); an unknown name is a ValueError listing the choices."""
-    with pytest.raises(TypeError, match=r"reduction must be one of \('mean', 'sum', 'none'\), got a ndarray; a "
-                                        r"loss's third argument is `reduction`"):
+    with pytest.raises(TypeError, match=r"^reduction must be one of \('mean', 'sum', 'none'\), got a ndarray; a "
+                                        r"loss's third argument is `reduction` here \(PyTorch's third is a deprecated "
+                                        r"one or `weight`\): pass weight=\.\.\. by keyword$"):
         F.mse_loss(Tensor([1.0]), [1.0], np.ones(1))
-    with pytest.raises(ValueError, match=r"unknown reduction 'avg'; choose one of \('mean', 'sum', 'none'\)"):
+    with pytest.raises(ValueError, match=r"^unknown reduction 'avg'; choose one of \('mean', 'sum', 'none'\)$"):
         F.cross_entropy(Tensor(np.zeros((1, 2))), [0], "avg")
+    for fn in (F.mse_loss, F.l1_loss, F.binary_cross_entropy, F.binary_cross_entropy_with_logits, F.nll_loss,
+               F.cross_entropy):
+        with pytest.raises(TypeError, match=r"got a NoneType"):
+            fn(Tensor(np.full((1, 2), 0.5)), [0], None)
+        for reduction in REDUCTIONS:  # every valid name passes the check
+            fn(Tensor(np.full((1, 2), 0.5)), np.array([[0.0, 1.0]]) if fn in (F.mse_loss, F.l1_loss, F.binary_cross_entropy,
+               F.binary_cross_entropy_with_logits) else [0], reduction)
     assert F.REDUCTIONS == ("mean", "sum", "none")
 
 
@@ -512,8 +526,11 @@ def test_one_sample_without_a_batch_axis(torch, reduction):
     run_twice(torch, lambda x, y: F.cross_entropy(x, y, reduction, weight=w, label_smoothing=0.1),
               lambda x, y: torch.nn.functional.cross_entropy(x, y, tw, reduction=reduction, label_smoothing=0.1),
               [_arr(3), p])
-    out = F.cross_entropy(Tensor(_arr(3)), p, reduction)  # an array of probabilities: a constant target
-    assert out.shape == ()
+    z = _arr(3)
+    want = torch.nn.functional.cross_entropy(torch.tensor(z), torch.tensor(p), reduction=reduction).item()
+    for target in (p, list(p)):  # an array or a list of probabilities: a constant target, in the input's dtype
+        out = F.cross_entropy(Tensor(z, dtype=np.float64), target, reduction)
+        assert out.shape == () and out.item() == pytest.approx(want, rel=1e-14)
 
 
 def test_op_names_of_the_class_losses():
