@@ -10,6 +10,7 @@ computes it: a faster `_linear` or fused cross-entropy must pass them unchanged.
 
 from __future__ import annotations
 
+import functools
 import os
 import warnings
 
@@ -803,6 +804,8 @@ def test_optimizer_argument_errors():
         optim.Adam(model.parameters)
     with pytest.raises(TypeError, match=r"^RMSprop got the method <lambda> itself"):
         optim.RMSprop(lambda: [p])
+    with pytest.raises(TypeError, match=r"^SGD got the method parameters itself; call it"):
+        optim.SGD(functools.partial(model.parameters), lr=0.1)  # a callable without a __name__
     optim.SGD(tuple(model.parameters()), lr=0.1)  # a tuple of parameters is fine
     with pytest.raises(ValueError, match=r"^optimizer got an empty parameter list"):
         optim.Adam(iter([]))
