@@ -862,3 +862,17 @@ def test_adam_and_rmsprop_argument_errors():
             optim.RMSprop([p], **{name: -0.5})
     with pytest.raises(ValueError, match="learning rate"):
         optim.RMSprop([p], lr=-1.0)
+
+
+@pytest.mark.parametrize("loss", ["mse_loss", "l1_loss", "binary_cross_entropy_with_logits"])
+@pytest.mark.parametrize("dtype", [np.float16, np.float64])
+def test_integer_targets_take_the_input_dtype_exactly(loss, dtype):
+    """Integer targets become the input's dtype (as PyTorch): a float64 input keeps 2**24 + 1 exact (float32 would
+    round it to 2**24), and a float16 input gives a float16 loss."""
+    fn = getattr(F, loss)
+    big = 2 ** 24 + 1 if dtype == np.float64 else 3
+    x = Tensor(np.array([0.0, 1.0]), dtype=dtype, requires_grad=True)
+    out = fn(x, np.array([big, 1]))
+    assert out.dtype == dtype
+    if loss == "l1_loss" and dtype == np.float64:
+        assert out.item() == (2 ** 24 + 1) / 2  # mean of |0 - 16777217| and |1 - 1|

@@ -43,7 +43,7 @@ def _float_target(target: Any, like: Tensor) -> Tensor:
     """Targets compared with float predictions: integer labels (0/1, -1/+1) become floats of the input's dtype."""
     target = as_tensor(target)
     if target.dtype.kind in "biu":
-        return Tensor(target.data.astype(like.dtype))
+        return Tensor(target.data.astype(like.dtype), dtype=like.dtype)  # dtype=: else a float64 input gets float32
     return target
 
 
