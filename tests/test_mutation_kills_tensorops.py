@@ -57,31 +57,40 @@ def check(torch: Any, fn: Callable, arrays: Sequence[np.ndarray], tfn: Callable 
     return out
 
 
-# ------------------------------------------------------------------------------------------- compare.py
+# ------------------------------------------------------------------------------- names and errors (no PyTorch needed)
 
 COMPARISONS = {"==": ("eq", "__eq__"), "!=": ("ne", "__ne__"), "<": ("lt", "__lt__"), "<=": ("le", "__le__"),
                ">": ("gt", "__gt__"), ">=": ("ge", "__ge__")}
 LOGICAL = {"&": "__and__", "|": "__or__", "^": "__xor__"}
 
 
-@pytest.mark.parametrize("op", sorted(COMPARISONS))
-def test_comparisons_match_torch_in_the_promoted_dtype(torch, op):
-    """Comparisons give bool tensors equal to torch's, comparing in the promoted dtype (an int tensor against 2.5
-    compares as floats; float32 0.1 is not float64 0.1), and the method spellings are the same operators."""
-    method, dunder = COMPARISONS[op]
-    cases = [
-        (np.array([1, 2, 3]), 2.5), (np.array([1, 2, 3]), 2), (np.array([0.1], np.float32), np.array([0.1])),
-        (np.array([[1.0], [2.0]]), np.array([2.0, 1.0, 0.0])), (np.array([True, False]), np.array([True, True])),
-        (np.array([1.0, 2.0, 3.0]), [3.0, 2.0, 1.0]),
-    ]
-    for a, b in cases:
-        ta = torch.from_numpy(a)
-        tb = torch.from_numpy(b) if isinstance(b, np.ndarray) else torch.tensor(b) if isinstance(b, list) else b
-        ref = getattr(ta, dunder)(tb).numpy()
-        bb = T(b) if isinstance(b, np.ndarray) else b
-        for out in (getattr(T(a), dunder)(bb), getattr(T(a), method)(bb)):
-            assert isinstance(out, Tensor) and out.dtype == np.bool_ and out.requires_grad is False
-            np.testing.assert_array_equal(out.data, ref)
+INPLACE = {"+=": ("__iadd__", "add_", "__add__"), "-=": ("__isub__", "sub_", "__sub__"),
+           "*=": ("__imul__", "mul_", "__mul__"), "/=": ("__itruediv__", "div_", "__truediv__")}
+"""symbol: (operator, method, the out-of-place operator whose op it records)"""
+
+EXPAND_REFUSED = [(4,), (2, 4), (-1, -1, 2), (3, -2)]
+"""sizes that `expand` cannot give a tensor of shape (3, 1)"""
+
+
+def test_op_names_shown_in_pictures():
+    """Every op records the name that graph pictures and the player show (and that anomaly errors quote)."""
+    x = T([[3.0, 1.0], [2.0, 5.0]], requires_grad=True)
+    y = T([[1.0, 1.0], [4.0, 0.0]])
+    f32 = T(np.array([1.0, 2.0], np.float32), requires_grad=True)
+    cases = {
+        "cat": cat([x, y]), "stack": stack([x, y]), "cast": cat([f32, T([1.0])])._parents[0],
+        "pad": pad(x, (1, 0)), "getitem": pad(x, (1, 0), mode="reflect"), "where": where(x.data > 2, x, y),
+        "amax": x.amax(), "amin": x.amin(0), "max": x.max(), "min": x.min(axis=1), "clamp": x.clamp(0.0, 1.0),
+        "maximum": x.maximum(y), "minimum": minimum(y, x), "expand": x.expand(3, 2, 2), "repeat": x.repeat(1, 2),
+        "fill_": (x * 1.0).fill_(2.0),
+    }
+    for name, out in cases.items():
+        assert out._op == name and out.requires_grad, name
+    assert x.max(1).values._op == "max" and x.min(0).values._op == "min" and x[0]._op == "getitem"
+    assert x.argmax()._op == "" and not x.argmax().requires_grad
+    a, b = T([1.0, 2.0], requires_grad=True), T([3.0])
+    out = cat([a, b])  # same dtype: no cast node, the inputs themselves are the parents
+    assert out._parents == (a, b) and stack([a, a])._parents == (a, a)
 
 
 @pytest.mark.parametrize("op", sorted(COMPARISONS) + sorted(LOGICAL))
@@ -102,25 +111,6 @@ def test_comparing_with_none_or_text_is_false_not_an_error():
 
 
 @pytest.mark.parametrize("op", sorted(LOGICAL))
-def test_logical_operators_match_torch_on_masks_and_ints(torch, op):
-    """`& | ^` combine bool and integer tensors (and numbers, from either side) as torch does."""
-    dunder = LOGICAL[op]
-    rdunder = "__r" + dunder[2:]
-    pairs = [(np.array([True, False, True, False]), np.array([True, True, False, False])),
-             (np.array([3, 5, 6]), np.array([1, 4, 6])), (np.array([True, False]), np.array([3, 1]))]
-    for a, b in pairs:
-        ref = getattr(torch.from_numpy(a), dunder)(torch.from_numpy(b)).numpy()
-        out = getattr(T(a), dunder)(T(b))
-        assert out.dtype == ref.dtype
-        np.testing.assert_array_equal(out.data, ref)
-    mask = np.array([True, False])
-    for number in (True, False):
-        ref = getattr(torch.from_numpy(mask), dunder)(number).numpy()
-        np.testing.assert_array_equal(getattr(T(mask), dunder)(number).data, ref)
-        np.testing.assert_array_equal(getattr(T(mask), rdunder)(number).data, ref)
-
-
-@pytest.mark.parametrize("op", sorted(LOGICAL))
 def test_logical_operators_refuse_floats_on_either_side_naming_op_and_dtypes(op):
     """A float tensor on either side of `& | ^` is a TypeError naming the operator and both dtypes."""
     dunder = LOGICAL[op]
@@ -129,17 +119,6 @@ def test_logical_operators_refuse_floats_on_either_side_naming_op_and_dtypes(op)
         with pytest.raises(TypeError, match=rf"^'\{op}' needs bool or integer tensors \(masks\), got dtypes "
                                             rf"{a.dtype} and {b.dtype}$"):
             getattr(a, dunder)(b)
-
-
-def test_invert_flips_masks_and_integers_and_refuses_floats(torch):
-    """`~` is logical not on bool and bitwise not on ints (torch's answers); a float tensor is a TypeError."""
-    for a in (np.array([True, False]), np.array([1, 2, -3]), np.array([1, 2], dtype=np.uint8)):
-        out = ~T(a)
-        ref = (~torch.from_numpy(a)).numpy()
-        assert out.dtype == ref.dtype
-        np.testing.assert_array_equal(out.data, ref)
-    with pytest.raises(TypeError, match=r"^'~' needs a bool or integer tensor \(a mask\), got dtype float32$"):
-        ~T(np.array([1.0], np.float32))
 
 
 def test_truth_value_any_and_all():
@@ -151,13 +130,6 @@ def test_truth_value_any_and_all():
     a = T([[0.0, 1.0], [0.0, 0.0]])
     for out, expected in ((a.any(), True), (a.all(), False), ((a >= 0).all(), True), ((a > 1).any(), False)):
         assert out.shape == () and out.dtype == np.bool_ and bool(out) is expected
-
-
-# ------------------------------------------------------------------------------------------- inplace.py
-
-INPLACE = {"+=": ("__iadd__", "add_", "__add__"), "-=": ("__isub__", "sub_", "__sub__"),
-           "*=": ("__imul__", "mul_", "__mul__"), "/=": ("__itruediv__", "div_", "__truediv__")}
-"""symbol: (operator, method, the out-of-place operator whose op it records)"""
 
 
 @pytest.mark.parametrize("symbol", sorted(INPLACE))
@@ -185,6 +157,235 @@ def test_inplace_errors_name_the_operator(symbol):
         getattr(y, dunder)(T(np.ones((2, 2)), requires_grad=True))
 
 
+def test_inplace_without_recording_changes_the_same_array_and_the_version_clock():
+    """Without recording, an in-place op writes into the same array; a graph built from the old value then
+    refuses backward (the version check), one built after the change does not."""
+    w = T([1.0, 2.0], requires_grad=True)
+    y = w * w
+    with no_grad():
+        array = w.data
+        w -= T([0.5, 0.5])
+        assert w.data is array
+    np.testing.assert_array_equal(w.data, [0.5, 1.5])
+    with pytest.raises(RuntimeError, match=r"^backward: an input of op '\*' \(a tensor of shape \(2,\)\) was "
+                                           r"changed by an in-place op after this op used it"):
+        y.sum().backward()
+    z = (w * w).sum()  # built after the change: fine
+    z.backward()
+    np.testing.assert_array_equal(w.grad, [1.0, 3.0])
+
+
+def test_recorded_inplace_op_keeps_the_old_node_for_backward():
+    """The recorded op's input is a snapshot of the old node: its value, label and history (so the gradient
+    still reaches the leaf through it), and later ops see the new value; changing y again afterwards makes the
+    first op's backward refuse."""
+    x = T([1.0, 3.0], requires_grad=True)
+    y = x * x
+    y.label = "y"
+    y += 1.0
+    old = y._parents[0]
+    assert old is not y and old.label == "y" and old._op == "*" and old._parents == (x, x)
+    np.testing.assert_array_equal(old.data, [1.0, 9.0])
+    np.testing.assert_array_equal(y.data, [2.0, 10.0])
+    assert old.requires_grad and old.grad is None and y._born == y._modified and y._born >= old._born
+    (y * T([0.5, 2.0])).sum().backward()
+    np.testing.assert_allclose(x.grad, [1.0, 12.0])
+    x2 = T([1.0, 3.0], requires_grad=True)
+    y2 = x2 * 1.0
+    z = y2 * y2
+    y2 += 1.0
+    with pytest.raises(RuntimeError, match=r"^backward: an input of op '\*' \(a tensor of shape \(2,\)\)"):
+        z.sum().backward()
+
+
+def test_fill_refuses_values_that_are_not_one_number():
+    """fill_ takes a number or a one-element tensor (its number): a tensor that requires grad is refused, and so
+    is a tensor of several entries (torch: fill_ only takes a 0-dim value), instead of copying it entry by entry."""
+    f = T(np.zeros(2, np.float32))
+    with pytest.raises(TypeError, match=r"^fill_: the value must be a number \(or a tensor that does not require "
+                                        r"grad\)$"):
+        f.fill_(T(1.0, requires_grad=True))
+    with pytest.raises(ValueError, match=r"item\(\) needs a tensor with one element"):
+        f.fill_(T([3.0, 4.0]))
+    np.testing.assert_array_equal(f.data, [0.0, 0.0])
+    assert f.fill_(T(np.float64(1.25))) is f and f.dtype == np.float32
+    np.testing.assert_array_equal(f.data, [1.25, 1.25])
+    f.fill_(np.float64(-3.0))
+    np.testing.assert_array_equal(f.data, [-3.0, -3.0])
+    with pytest.raises(RuntimeError, match=r"^'fill_' on a leaf tensor that requires grad"):
+        T([1.0], requires_grad=True).fill_(1.0)
+
+
+def test_cat_and_stack_errors_name_the_op():
+    """Bad input to cat/stack raises errors that name the op, what it got and the shapes."""
+    for fn, name in ((cat, "cat"), (stack, "stack")):
+        for bad, kind in ((T([1.0]), "Tensor"), ([], "list"), (3.0, "float"), ("ab", "str")):
+            with pytest.raises(TypeError, match=rf"^{name}: expects a non-empty list or tuple of tensors, got {kind}$"):
+                fn(bad)
+        with pytest.raises(IndexError, match=rf"^{name}: dim 3 is out of range for a tensor of shape \(2,\)"):
+            fn([T([1.0, 2.0]), T([3.0, 4.0])], dim=3)
+        with pytest.raises(TypeError, match=rf"^{name}: a dim must be an int, got 0.5 \(tensor of shape \(2,\)\)"):
+            fn([T([1.0, 2.0]), T([3.0, 4.0])], dim=0.5)
+    with pytest.raises(ValueError, match=r"^cat: zero-dimensional tensors cannot be concatenated; use stack"):
+        cat([T(1.0), T(2.0)])
+    with pytest.raises(ValueError, match=r"^cat: shapes \[\(2, 3\), \(2, 2\)\] must match except in dim 0"):
+        cat([T(np.ones((2, 3))), T(np.ones((2, 2)))])
+    with pytest.raises(ValueError, match=r"^cat: shapes \[\(2, 3\), \(6,\)\] must match except in dim -1"):
+        cat([T(np.ones((2, 3))), T(np.ones(6))], dim=-1)
+    with pytest.raises(ValueError, match=r"^stack: all tensors must have the same shape, got \[\(2,\), \(3,\)\]"):
+        stack([T([1.0, 2.0]), T([1.0, 2.0, 3.0])])
+    out = stack([T(1.0), T(2.0)], dim=-1)  # 0-d tensors stack into a vector
+    np.testing.assert_array_equal(out.data, [1.0, 2.0])
+
+
+def test_pad_errors_name_the_problem():
+    """pad refuses an odd number of amounts, more pairs than dims, non-ints, an unknown mode, and copying modes
+    that do not fit the dim (reflect needs padding < size, replicate and circular <= size, none negative)."""
+    x = T(np.ones((2, 3)))
+    for amounts in ((1,), (1, 1, 1, 1, 1, 1), (1.0, 1)):
+        with pytest.raises(ValueError, match=r"^pad: needs an even number of ints, at most 2 per dim of shape"):
+            pad(x, amounts)
+    with pytest.raises(ValueError, match=r"^pad: mode must be 'constant', 'reflect', 'replicate' or 'circular', "
+                                         r"got 'wrap'"):
+        pad(x, (1, 1), mode="wrap")
+    refused = {"reflect": [(3, 0), (0, 3), (-1, 0)], "replicate": [(-1, 0)], "circular": [(4, 0), (0, -1)]}
+    for mode in refused:
+        for amounts in refused[mode]:
+            with pytest.raises(ValueError, match=rf"^pad: {mode} padding {re.escape(str(amounts))} does not fit a dim of size 3 "
+                                                 rf"\(shape \(2, 3\)\); it needs 0 <= padding "
+                                                 rf"{'< size' if mode == 'reflect' else '<= size'}"):
+                pad(x, tuple(amounts), mode=mode)
+    with pytest.raises(ValueError, match="does not fit a dim of size 0"):
+        pad(T(np.ones((2, 0))), (1, 0), mode="replicate")
+    assert pad(T(np.ones((2, 0))), (0, 0), mode="replicate").shape == (2, 0)
+    assert pad(T(3.0), ()).data == 3.0
+
+
+def test_select_errors_name_the_op():
+    """max/min/argmax/argmin/clamp/where: bad dims, empty axes, both spellings of a dim, non-bool conditions and
+    shapes that do not broadcast raise errors naming the op and the shapes."""
+    x = T([[1.0, 5.0, 5.0], [7.0, -1.0, 0.0]])
+    for name in ("max", "min", "argmax", "argmin"):
+        with pytest.raises(ValueError, match=rf"^{name}: axis 5 is out of range for a tensor of shape \(2, 3\)"):
+            getattr(x, name)(5)
+        with pytest.raises(ValueError, match=rf"^{name}\(\) over an empty axis of a tensor of shape \(0, 2\)"):
+            getattr(T(np.zeros((0, 2))), name)(0)
+    for name in ("argmax", "argmin"):
+        with pytest.raises(TypeError, match=rf"^{name}: give axis= or dim= \(the same thing\), not both"):
+            getattr(x, name)(axis=0, dim=0)
+        with pytest.raises(TypeError, match=rf"^{name}: dim must be one int, got \(0, 1\)$"):
+            getattr(x, name)(dim=(0, 1))
+        with pytest.raises(ValueError, match=rf"^{name}\(\) over an empty axis of a tensor of shape \(0,\)"):
+            getattr(T(np.zeros(0)), name)()
+    for name in ("amax", "amin", "max", "min"):
+        with pytest.raises(ValueError, match=rf"^{name}\(\) over an empty axis of a tensor of shape \(0,\) "
+                                             r"\(axis=None\) has no value"):
+            getattr(T(np.zeros(0)), name)()
+    with pytest.raises(ValueError, match="^clamp needs min, max or both$"):
+        x.clamp()
+    with pytest.raises(TypeError, match=r"^where: the condition must be a bool tensor \(e\.g\. x > 0\), got dtype "
+                                        r"int64$"):
+        where(T([1, 0]), T([1.0, 2.0]), 0.0)
+    with pytest.raises(ValueError, match=r"^where: shapes \(2,\), \(3,\) and \(2,\) cannot be broadcast together"):
+        where(np.array([True, False]), T([1.0, 2.0, 3.0]), T([1.0, 2.0]))
+
+
+def test_indexing_errors_and_float_indices():
+    """A float index array is an IndexError (as torch); an index that does not fit names the index and shape;
+    an empty float list is an empty int index."""
+    x = T(np.arange(6.0).reshape(2, 3))
+    with pytest.raises(IndexError, match="tensors used as indices must hold integers or booleans, not float64"):
+        x[np.array([0.0, 1.0])]
+    with pytest.raises(IndexError, match=r"^index 5 does not fit a tensor of shape \(2, 3\): "):
+        x[5]
+    with pytest.raises(IndexError, match=r"^index \(0, \[0, 7\]\) does not fit a tensor of shape \(2, 3\): "):
+        x[0, [0, 7]]
+    assert x[np.array([], dtype=np.float64)].shape == (0, 3)
+    assert x[np.int64(1)].shape == (3,) and x[np.array(1)].shape == (3,)
+    assert x[np.uint8(1), np.array([2, 0], dtype=np.uint8)].shape == (2,)
+
+
+def test_expand_errors_name_the_sizes_and_shape():
+    """expand refuses fewer dims, growing a dim that is not 1, -1 for a new dim, other negatives, and non-int
+    sizes, with errors naming the sizes and the shape."""
+    x = T(np.ones((3, 1)))
+    for sizes in EXPAND_REFUSED:
+        with pytest.raises(ValueError, match=r"^expand: ") as error:
+            x.expand(*sizes)
+        assert str(sizes) in str(error.value) and "tensor of shape (3, 1)" in str(error.value)
+    for sizes in ((3, 2.0), (True, 2), ("3", 1)):
+        with pytest.raises(TypeError, match=r"^expand: sizes must be ints, got .* \(tensor of shape \(3, 1\)\)"):
+            x.expand(*sizes)
+    with pytest.raises(TypeError, match="expand: takes its values as arguments or as size="):
+        x.expand(3, 1, sizes=(3, 1))
+
+
+def test_repeat_errors_name_the_sizes_and_shape():
+    """repeat refuses fewer sizes than dims, negative sizes and non-ints, naming the sizes and the shape."""
+    x = T(np.ones((2, 3)))
+    with pytest.raises(ValueError, match=r"^repeat: needs at least one size per dim of the tensor of shape \(2, 3\)"
+                                         r", got \(2,\)"):
+        x.repeat(2)
+    with pytest.raises(ValueError, match=r"^repeat: sizes must be >= 0, got \(2, -1\) \(tensor of shape \(2, 3\)\)"):
+        x.repeat(2, -1)
+    with pytest.raises(TypeError, match=r"^repeat: sizes must be ints, got \(2, 1\.5\) \(tensor of shape \(2, 3\)\)"):
+        x.repeat(2, 1.5)
+
+
+# ----------------------------------------------------------------------------------------- compare.py against PyTorch
+
+@pytest.mark.parametrize("op", sorted(COMPARISONS))
+def test_comparisons_match_torch_in_the_promoted_dtype(torch, op):
+    """Comparisons give bool tensors equal to torch's, comparing in the promoted dtype (an int tensor against 2.5
+    compares as floats; float32 0.1 is not float64 0.1), and the method spellings are the same operators."""
+    method, dunder = COMPARISONS[op]
+    cases = [
+        (np.array([1, 2, 3]), 2.5), (np.array([1, 2, 3]), 2), (np.array([0.1], np.float32), np.array([0.1])),
+        (np.array([[1.0], [2.0]]), np.array([2.0, 1.0, 0.0])), (np.array([True, False]), np.array([True, True])),
+        (np.array([1.0, 2.0, 3.0]), [3.0, 2.0, 1.0]),
+    ]
+    for a, b in cases:
+        ta = torch.from_numpy(a)
+        tb = torch.from_numpy(b) if isinstance(b, np.ndarray) else torch.tensor(b) if isinstance(b, list) else b
+        ref = getattr(ta, dunder)(tb).numpy()
+        bb = T(b) if isinstance(b, np.ndarray) else b
+        for out in (getattr(T(a), dunder)(bb), getattr(T(a), method)(bb)):
+            assert isinstance(out, Tensor) and out.dtype == np.bool_ and out.requires_grad is False
+            np.testing.assert_array_equal(out.data, ref)
+
+
+@pytest.mark.parametrize("op", sorted(LOGICAL))
+def test_logical_operators_match_torch_on_masks_and_ints(torch, op):
+    """`& | ^` combine bool and integer tensors (and numbers, from either side) as torch does."""
+    dunder = LOGICAL[op]
+    rdunder = "__r" + dunder[2:]
+    pairs = [(np.array([True, False, True, False]), np.array([True, True, False, False])),
+             (np.array([3, 5, 6]), np.array([1, 4, 6])), (np.array([True, False]), np.array([3, 1]))]
+    for a, b in pairs:
+        ref = getattr(torch.from_numpy(a), dunder)(torch.from_numpy(b)).numpy()
+        out = getattr(T(a), dunder)(T(b))
+        assert out.dtype == ref.dtype
+        np.testing.assert_array_equal(out.data, ref)
+    mask = np.array([True, False])
+    for number in (True, False):
+        ref = getattr(torch.from_numpy(mask), dunder)(number).numpy()
+        np.testing.assert_array_equal(getattr(T(mask), dunder)(number).data, ref)
+        np.testing.assert_array_equal(getattr(T(mask), rdunder)(number).data, ref)
+
+
+def test_invert_flips_masks_and_integers_and_refuses_floats(torch):
+    """`~` is logical not on bool and bitwise not on ints (torch's answers); a float tensor is a TypeError."""
+    for a in (np.array([True, False]), np.array([1, 2, -3]), np.array([1, 2], dtype=np.uint8)):
+        out = ~T(a)
+        ref = (~torch.from_numpy(a)).numpy()
+        assert out.dtype == ref.dtype
+        np.testing.assert_array_equal(out.data, ref)
+    with pytest.raises(TypeError, match=r"^'~' needs a bool or integer tensor \(a mask\), got dtype float32$"):
+        ~T(np.array([1.0], np.float32))
+
+
+# ----------------------------------------------------------------------------------------- inplace.py against PyTorch
+
 def test_inplace_dtype_categories_follow_torch(torch):
     """An in-place result keeps the tensor's dtype: a float tensor takes ints and float64 (cast down), an int
     tensor takes bools and ints, a bool tensor refuses ints, an int tensor refuses floats (as torch)."""
@@ -203,24 +404,6 @@ def test_inplace_dtype_categories_follow_torch(torch):
     assert i.dtype == np.int64
     with pytest.raises(TypeError, match="dtype int64, which an in-place op cannot store in this tensor of dtype bool"):
         T(np.array([True, False])).add_(T([1, 2]))
-
-
-def test_inplace_without_recording_changes_the_same_array_and_the_version_clock():
-    """Without recording, an in-place op writes into the same array; a graph built from the old value then
-    refuses backward (the version check), one built after the change does not."""
-    w = T([1.0, 2.0], requires_grad=True)
-    y = w * w
-    with no_grad():
-        array = w.data
-        w -= T([0.5, 0.5])
-        assert w.data is array
-    np.testing.assert_array_equal(w.data, [0.5, 1.5])
-    with pytest.raises(RuntimeError, match=r"^backward: an input of op '\*' \(a tensor of shape \(2,\)\) was "
-                                           r"changed by an in-place op after this op used it"):
-        y.sum().backward()
-    z = (w * w).sum()  # built after the change: fine
-    z.backward()
-    np.testing.assert_array_equal(w.grad, [1.0, 3.0])
 
 
 @pytest.mark.parametrize("symbol", sorted(INPLACE))
@@ -257,45 +440,16 @@ def test_inplace_with_a_recording_operand_records_on_a_plain_tensor(torch):
     assert w.grad.dtype == np.float64
 
 
-def test_recorded_inplace_op_keeps_the_old_node_for_backward():
-    """The recorded op's input is a snapshot of the old node: its value, label and history (so the gradient
-    still reaches the leaf through it), and later ops see the new value; changing y again afterwards makes the
-    first op's backward refuse."""
-    x = T([1.0, 3.0], requires_grad=True)
-    y = x * x
-    y.label = "y"
-    y += 1.0
-    old = y._parents[0]
-    assert old is not y and old.label == "y" and old._op == "*" and old._parents == (x, x)
-    np.testing.assert_array_equal(old.data, [1.0, 9.0])
-    np.testing.assert_array_equal(y.data, [2.0, 10.0])
-    assert old.requires_grad and old.grad is None and y._born == y._modified and y._born >= old._born
-    (y * T([0.5, 2.0])).sum().backward()
-    np.testing.assert_allclose(x.grad, [1.0, 12.0])
-    x2 = T([1.0, 3.0], requires_grad=True)
-    y2 = x2 * 1.0
-    z = y2 * y2
-    y2 += 1.0
-    with pytest.raises(RuntimeError, match=r"^backward: an input of op '\*' \(a tensor of shape \(2,\)\)"):
-        z.sum().backward()
-
-
 def test_fill_and_zero_follow_torch(torch):
-    """fill_/zero_ set every entry (a 0-d tensor value is its number); recorded on a non-leaf, the old value's
-    gradient is 0 (the op is named fill_); a value that requires grad is refused."""
+    """fill_/zero_ set every entry; recorded on a non-leaf, the old value's gradient is 0 (the op is named
+    fill_, the dtype kept)."""
     i = T([1, 2, 3])
     i.fill_(7)
     np.testing.assert_array_equal(i.data, torch.tensor([1, 2, 3]).fill_(7).numpy())
     assert i.dtype == np.int64
-    f = T(np.zeros(2, np.float32))
-    assert f.fill_(T(np.float64(1.25))) is f and f.dtype == np.float32
-    np.testing.assert_array_equal(f.data, [1.25, 1.25])
-    f.fill_(np.float64(-3.0))
-    np.testing.assert_array_equal(f.data, [-3.0, -3.0])
-    f.zero_()
+    f = T(np.ones(2, np.float32))
+    assert f.zero_() is f
     np.testing.assert_array_equal(f.data, [0.0, 0.0])
-    with pytest.raises(TypeError, match=r"^fill_: the value must be a number \(or a tensor that does not require"):
-        f.fill_(T(1.0, requires_grad=True))
     x = T(np.array([[1.0, 2.0]], np.float32), requires_grad=True)
     for fill in (lambda t: t.fill_(4.5), lambda t: t.zero_()):
         y = x * 3.0
@@ -306,11 +460,9 @@ def test_fill_and_zero_follow_torch(torch):
         np.testing.assert_array_equal(x.grad, [[5.0, 5.0]])  # only the second use: fill_ passes 0
         assert x.grad.dtype == np.float32
     np.testing.assert_array_equal((x * 1.0).fill_(4.5).data, [[4.5, 4.5]])
-    with pytest.raises(RuntimeError, match=r"^'fill_' on a leaf tensor that requires grad"):
-        x.fill_(1.0)
 
 
-# ------------------------------------------------------------------------------------------- join.py
+# -------------------------------------------------------------------------------------------- join.py against PyTorch
 
 def test_cat_and_stack_match_torch_with_gradients(torch):
     """cat and stack (every dim, negative dims, the default dim 0): values and gradients as torch's."""
@@ -362,30 +514,6 @@ def test_cat_skips_empty_vectors_and_promotes_dtypes_as_torch(torch):
     np.testing.assert_array_equal(f32.grad, [1.0, 2.0])
 
 
-def test_cat_and_stack_errors_name_the_op(torch):
-    """Bad input to cat/stack raises errors that name the op and the shapes (torch refuses the same inputs)."""
-    for fn, name in ((cat, "cat"), (stack, "stack")):
-        for bad in (T([1.0]), [], 3.0, "ab"):
-            with pytest.raises(TypeError, match=rf"^{name}: expects a non-empty list or tuple of tensors, got"):
-                fn(bad)
-        with pytest.raises(IndexError, match=rf"^{name}: dim 3 is out of range for a tensor of shape \(2,\)"):
-            fn([T([1.0, 2.0]), T([3.0, 4.0])], dim=3)
-        with pytest.raises(TypeError, match=rf"^{name}: a dim must be an int, got 0.5 \(tensor of shape \(2,\)\)"):
-            fn([T([1.0, 2.0]), T([3.0, 4.0])], dim=0.5)
-    with pytest.raises(ValueError, match=r"^cat: zero-dimensional tensors cannot be concatenated; use stack"):
-        cat([T(1.0), T(2.0)])
-    with pytest.raises(ValueError, match=r"^cat: shapes \[\(2, 3\), \(2, 2\)\] must match except in dim 0"):
-        cat([T(np.ones((2, 3))), T(np.ones((2, 2)))])
-    with pytest.raises(ValueError, match=r"^cat: shapes \[\(2, 3\), \(6,\)\] must match except in dim -1"):
-        cat([T(np.ones((2, 3))), T(np.ones(6))], dim=-1)
-    with pytest.raises(ValueError, match=r"^stack: all tensors must have the same shape, got \[\(2,\), \(3,\)\]"):
-        stack([T([1.0, 2.0]), T([1.0, 2.0, 3.0])])
-    with pytest.raises(RuntimeError):
-        torch.cat([torch.ones(2, 3), torch.ones(2, 2)])
-    out = stack([T(1.0), T(2.0)], dim=-1)  # 0-d tensors stack into a vector
-    np.testing.assert_array_equal(out.data, [1.0, 2.0])
-
-
 PADS = [((1, 2), "constant"), ((2, 0, 1, 1), "constant"), ((-1, 2), "constant"), ((1, -2), "constant"),
         ((-2, -1, 0, 1), "constant"), ((1, 2), "reflect"), ((2, 1, 1, 0), "reflect"), ((1, 2), "replicate"),
         ((3, 0, 0, 2), "replicate"), ((1, 3), "circular"), ((2, 1, 1, 1), "circular")]
@@ -422,34 +550,28 @@ def test_pad_keeps_the_dtype_and_crops_to_nothing_as_torch(torch):
         pad(T([1.0, 2.0, 3.0]), (-2, -2))
 
 
-def test_pad_errors_name_the_problem(torch):
-    """pad refuses an odd number of amounts, more pairs than dims, non-ints, an unknown mode, and copying modes
-    that do not fit the dim (reflect needs padding < size, replicate and circular <= size, none negative)."""
-    x = T(np.ones((2, 3)))
-    for amounts in ((1,), (1, 1, 1, 1, 1, 1), (1.0, 1)):
-        with pytest.raises(ValueError, match=r"^pad: needs an even number of ints, at most 2 per dim of shape"):
-            pad(x, amounts)
-    with pytest.raises(ValueError, match=r"^pad: mode must be 'constant', 'reflect', 'replicate' or 'circular', "
-                                         r"got 'wrap'"):
-        pad(x, (1, 1), mode="wrap")
-    fits = {"reflect": [(2, 0), (0, 2)], "replicate": [(4, 5)], "circular": [(3, 3)]}
-    refused = {"reflect": [(3, 0), (0, 3), (-1, 0)], "replicate": [(-1, 0)], "circular": [(4, 0), (0, -1)]}
-    for mode in fits:
-        for amounts in fits[mode]:
-            ref = torch.nn.functional.pad(torch.from_numpy(x.data), amounts, mode=mode)
-            np.testing.assert_array_equal(pad(x, amounts, mode=mode).data, ref.numpy())
-        for amounts in refused[mode]:
-            with pytest.raises(ValueError, match=rf"^pad: {mode} padding {re.escape(str(amounts))} does not fit a dim of size 3 "
-                                                 rf"\(shape \(2, 3\)\); it needs 0 <= padding "
-                                                 rf"{'< size' if mode == 'reflect' else '<= size'}"):
-                pad(x, tuple(amounts), mode=mode)
-    with pytest.raises(ValueError, match="does not fit a dim of size 0"):
-        pad(T(np.ones((2, 0))), (1, 0), mode="replicate")
-    assert pad(T(np.ones((2, 0))), (0, 0), mode="replicate").shape == (2, 0)
-    assert pad(T(3.0), ()).data == 3.0
+def test_pad_copying_modes_at_their_limits_match_torch(torch):
+    """The largest padding each copying mode takes (reflect: size - 1, replicate: any, circular: size) gives
+    torch's answer."""
+    x = T(np.arange(6.0).reshape(2, 3))
+    for mode, amounts in (("reflect", (2, 0)), ("reflect", (0, 2)), ("replicate", (4, 5)), ("circular", (3, 3))):
+        ref = torch.nn.functional.pad(torch.from_numpy(x.data), amounts, mode=mode)
+        np.testing.assert_array_equal(pad(x, amounts, mode=mode).data, ref.numpy())
 
 
-# ------------------------------------------------------------------------------------------- select.py
+def test_torch_refuses_the_same_shapes(torch):
+    """The shapes the errors above refuse, torch refuses too: cat of mismatched shapes, expand that grows a
+    dim that is not 1 or puts -1 in a new dim, repeat with a negative size."""
+    with pytest.raises(RuntimeError):
+        torch.cat([torch.ones(2, 3), torch.ones(2, 2)])
+    for sizes in EXPAND_REFUSED:
+        with pytest.raises(RuntimeError):
+            torch.ones(3, 1).expand(*sizes)
+    with pytest.raises(RuntimeError):
+        torch.ones(2, 3).repeat(2, -1)
+
+
+# ------------------------------------------------------------------------------------------ select.py against PyTorch
 
 def test_amax_amin_max_min_share_ties_as_torch(torch):
     """amax/amin and max/min without a dim (or with numpy's axis=): values and gradients as torch's, tied extremes
@@ -503,17 +625,15 @@ def test_max_min_with_a_dim_return_values_and_indices_as_torch(torch):
         assert got.indices.dtype == np.int64 and got.indices.data == ref.indices.item() == 0
         (got.values * 3.0 + s).backward()
         assert s.grad == 4.0
-    with pytest.raises(ValueError, match=r"^max: axis 2 is out of range for a tensor of shape \(2, 3\)"):
-        _ours(x).max(2)
-    with pytest.raises(ValueError, match=r"^min\(\) over an empty axis of a tensor of shape \(0, 2\) has no answer"):
-        T(np.zeros((0, 2))).min(0)
+    for name in ("max", "min"):  # numpy's axis= with torch's keepdim= (or numpy's keepdims=) keeps the dim
+        for kw in ({"keepdim": True}, {"keepdims": True}):
+            check(torch, lambda t: getattr(t, name)(axis=1, **kw), [x],
+                  lambda t: getattr(torch, "a" + name)(t, dim=1, keepdim=True))
 
 
-def test_argmax_argmin_match_torch():
+def test_argmax_argmin_match_torch(torch):
     """argmax/argmin: int64 indices of the flattened tensor with no dim (keepdim keeps every dim, size 1), along a
-    dim otherwise; dim= and axis= are the same and giving both is an error naming the op."""
-    import torch
-
+    dim otherwise; dim= and axis= are the same."""
     x = np.array([[1.0, 5.0, 5.0], [7.0, -1.0, 0.0]])
     for name in ("argmax", "argmin"):
         for kw in ({}, {"dim": 1}, {"dim": 0, "keepdim": True}, {"keepdim": True}, {"dim": -1, "keepdim": False}):
@@ -522,14 +642,6 @@ def test_argmax_argmin_match_torch():
             assert out.dtype == np.int64 and out.shape == tuple(ref.shape), (name, kw)
             np.testing.assert_array_equal(out.data, ref.numpy())
         np.testing.assert_array_equal(getattr(T(x), name)(axis=1).data, getattr(T(x), name)(dim=1).data)
-        with pytest.raises(TypeError, match=rf"^{name}: give axis= or dim="):
-            getattr(T(x), name)(axis=0, dim=0)
-        with pytest.raises(TypeError, match=rf"^{name}: dim must be one int, got \(0, 1\)"):
-            getattr(T(x), name)(dim=(0, 1))
-        with pytest.raises(ValueError, match=rf"^{name}: axis 5 is out of range"):
-            getattr(T(x), name)(5)
-        with pytest.raises(ValueError, match=rf"^{name}\(\) over an empty axis of a tensor of shape \(0,\)"):
-            getattr(T(np.zeros(0)), name)()
 
 
 def test_clamp_matches_torch_gradients_at_and_between_the_bounds(torch):
@@ -551,8 +663,6 @@ def test_clamp_matches_torch_gradients_at_and_between_the_bounds(torch):
     check(torch, lambda t, a, b: t.clamp(a, b), [x, lo, hi])
     check(torch, lambda t, a: t.clamp(min=a), [x, lo])
     check(torch, lambda t, b: t.clamp(max=b), [x, hi])
-    with pytest.raises(ValueError, match="^clamp needs min, max or both$"):
-        T(x).clamp()
 
 
 def test_maximum_minimum_halve_ties_and_unbroadcast_as_torch(torch):
@@ -584,7 +694,7 @@ def test_maximum_minimum_halve_ties_and_unbroadcast_as_torch(torch):
 def test_where_matches_torch_for_tensors_numbers_and_dtypes(torch):
     """where(cond, x, y): gradients go where each entry came from (broadcast operands summed), as torch; numbers
     on either side take the tensor's dtype (an int32 tensor stays int32); the condition can be a Tensor, an array or
-    a list of bools, and must be bool; `x.where(cond, y)` is the same op."""
+    a list of bools; `x.where(cond, y)` is the same op."""
     cond = np.array([[True, False, True], [False, False, True]])
     a, b = np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]), np.array([-1.0, -2.0, -3.0])
     tc = torch.from_numpy(cond)
@@ -607,14 +717,10 @@ def test_where_matches_torch_for_tensors_numbers_and_dtypes(torch):
     np.testing.assert_array_equal(out.data, ref.numpy())
     mixed = where(cond[0], T(np.array([1, 2, 3])), T(np.array([0.5, 0.5, 0.5], np.float32)))
     assert mixed.dtype == np.float32
-    with pytest.raises(TypeError, match=r"^where: the condition must be a bool tensor \(e\.g\. x > 0\), got dtype "
-                                        r"int64$"):
-        where(T([1, 0]), T([1.0, 2.0]), 0.0)
-    with pytest.raises(ValueError, match=r"^where: shapes \(2,\), \(3,\) and \(2,\) cannot be broadcast together"):
-        where(np.array([True, False]), T([1.0, 2.0, 3.0]), T([1.0, 2.0]))
+    assert mixed.shape == (3,)
 
 
-# ------------------------------------------------------------------------------------------- indexing.py
+# ---------------------------------------------------------------------------------------- indexing.py against PyTorch
 
 INDEXES = {
     "int": (1,), "negative int": (-1,), "slice": (slice(0, 2),), "step slice": (slice(None, None, 2),),
@@ -661,22 +767,7 @@ def test_indexing_matches_torch_values_and_gradients(torch, name):
         assert out._op == "getitem"
 
 
-def test_indexing_errors_and_float_indices():
-    """A float index array is an IndexError (as torch); an index that does not fit names the index and shape;
-    an empty float list is an empty int index."""
-    x = T(np.arange(6.0).reshape(2, 3))
-    with pytest.raises(IndexError, match="tensors used as indices must hold integers or booleans, not float64"):
-        x[np.array([0.0, 1.0])]
-    with pytest.raises(IndexError, match=r"^index 5 does not fit a tensor of shape \(2, 3\): "):
-        x[5]
-    with pytest.raises(IndexError, match=r"^index \(0, \[0, 7\]\) does not fit a tensor of shape \(2, 3\): "):
-        x[0, [0, 7]]
-    assert x[np.array([], dtype=np.float64)].shape == (0, 3)
-    assert x[np.int64(1)].shape == (3,) and x[np.array(1)].shape == (3,)
-    assert x[np.uint8(1), np.array([2, 0], dtype=np.uint8)].shape == (2,)
-
-
-# ------------------------------------------------------------------------------------------- expand.py
+# ------------------------------------------------------------------------------------------ expand.py against PyTorch
 
 def test_expand_matches_torch_with_gradients(torch):
     """expand (sizes as arguments, a tuple, a list or size=; -1 keeps a dim; new dims in front) and expand_as:
@@ -691,23 +782,6 @@ def test_expand_matches_torch_with_gradients(torch):
     assert out.shape == (2, 3, 5)
 
 
-def test_expand_errors_match_torchs_refusals(torch):
-    """expand refuses fewer dims, growing a dim that is not 1, -1 for a new dim, other negatives, and non-int
-    sizes, with errors naming the sizes and the shape (torch refuses all of these)."""
-    x = T(np.ones((3, 1)))
-    tx = torch.ones(3, 1)
-    for sizes in ((4,), (2, 4), (-1, -1, 2), (3, -2)):
-        with pytest.raises(ValueError, match=r"^expand: .*tensor of shape \(3, 1\)"):
-            x.expand(*sizes)
-        with pytest.raises(RuntimeError):
-            tx.expand(*sizes)
-    for sizes in ((3, 2.0), (True, 2), ("3", 1)):
-        with pytest.raises(TypeError, match=r"^expand: sizes must be ints, got .* \(tensor of shape \(3, 1\)\)"):
-            x.expand(*sizes)
-    with pytest.raises(TypeError, match="expand: takes its values as arguments or as size="):
-        x.expand(3, 1, sizes=(3, 1))
-
-
 def test_repeat_tiles_as_torch_with_gradients(torch):
     """repeat tiles like torch (numpy's tile, not numpy's repeat): extra sizes add dims in front, 0 copies gives an
     empty dim; each entry's gradient is the sum over its copies."""
@@ -719,18 +793,3 @@ def test_repeat_tiles_as_torch_with_gradients(torch):
     check(torch, lambda t: t.repeat(3), [np.array([1.0, 2.0])])
     s = check(torch, lambda t: t.repeat(2, 3), [np.array(1.5)])
     assert s.shape == (2, 3)
-
-
-def test_repeat_errors_name_the_sizes_and_shape(torch):
-    """repeat refuses fewer sizes than dims, negative sizes and non-ints, naming the sizes and the shape (as
-    torch refuses them)."""
-    x = T(np.ones((2, 3)))
-    with pytest.raises(ValueError, match=r"^repeat: needs at least one size per dim of the tensor of shape \(2, 3\)"
-                                         r", got \(2,\)"):
-        x.repeat(2)
-    with pytest.raises(ValueError, match=r"^repeat: sizes must be >= 0, got \(2, -1\) \(tensor of shape \(2, 3\)\)"):
-        x.repeat(2, -1)
-    with pytest.raises(RuntimeError):
-        torch.ones(2, 3).repeat(2, -1)
-    with pytest.raises(TypeError, match=r"^repeat: sizes must be ints, got \(2, 1\.5\) \(tensor of shape \(2, 3\)\)"):
-        x.repeat(2, 1.5)
