@@ -337,12 +337,16 @@ def test_repeat_errors_name_the_sizes_and_shape():
 @pytest.mark.parametrize("op", sorted(COMPARISONS))
 def test_comparisons_match_torch_in_the_promoted_dtype(torch, op):
     """Comparisons give bool tensors equal to torch's, comparing in the promoted dtype (an int tensor against 2.5
-    compares as floats; float32 0.1 is not float64 0.1), and the method spellings are the same operators."""
+    compares as floats; float32 0.1 is not float64 0.1; int64 2**24 + 1 against float32 is compared as float32, where
+    it equals 2**24), and the method spellings are the same operators."""
     method, dunder = COMPARISONS[op]
     cases = [
         (np.array([1, 2, 3]), 2.5), (np.array([1, 2, 3]), 2), (np.array([0.1], np.float32), np.array([0.1])),
         (np.array([[1.0], [2.0]]), np.array([2.0, 1.0, 0.0])), (np.array([True, False]), np.array([True, True])),
         (np.array([1.0, 2.0, 3.0]), [3.0, 2.0, 1.0]),
+        # float32 cannot hold 2**24 + 1: compared as float32 (torch's promoted dtype) the two are equal
+        (np.array([2**24 + 1, 2**24 + 2]), float(2**24)), (np.array([2.0**24], np.float32), np.array([2**24 + 1])),
+        (np.array([2**24 + 1], np.int64), np.array([2.0**24, 1.0], np.float32)),
     ]
     for a, b in cases:
         ta = torch.from_numpy(a)
@@ -770,11 +774,12 @@ def test_indexing_matches_torch_values_and_gradients(torch, name):
 # ------------------------------------------------------------------------------------------ expand.py against PyTorch
 
 def test_expand_matches_torch_with_gradients(torch):
-    """expand (sizes as arguments, a tuple, a list or size=; -1 keeps a dim; new dims in front) and expand_as:
+    """expand (sizes as arguments, a tuple, a list or size=; -1 keeps a dim; new dims in front; a dim of size 1
+    may become 0) and expand_as:
     values and the summed gradients of the copies as torch's."""
     x = np.array([[1.0], [2.0], [3.0]])
     for args, kw in (((3, 4), {}), (((2, 3, 4),), {}), (([2, -1, 5],), {}), ((), {"size": (3, 2)}),
-                     ((2, -1, 1), {}), ((np.int64(3), 1), {})):
+                     ((2, -1, 1), {}), ((np.int64(3), 1), {}), ((3, 0), {}), ((0, 3, 1), {})):
         out = check(torch, lambda t: t.expand(*args, **kw), [x])
         assert out._op == "expand"
     other = np.zeros((2, 3, 5))
