@@ -11,12 +11,14 @@ names (pictures and the player show them), errors and the words they use to name
 from typing import Any, Callable, Sequence
 
 import re
+import warnings
 
 import numpy as np
 import pytest
 
 from tinygrad_edu import Tensor, cat, maximum, minimum, no_grad, stack, where
 from tinygrad_edu.tensor import ValuesIndices
+from tinygrad_edu.tensor import inplace
 from tinygrad_edu.tensor.join import pad
 
 K = -0.4111  # the weight of each input's second use
@@ -145,8 +147,11 @@ def test_inplace_errors_name_the_operator(symbol):
             getattr(w, name)(1.0)
         with pytest.raises(ValueError, match=rf"^'{esc}': a tensor of shape \(2, 2\) cannot be applied in place"):
             getattr(T([1.0, 2.0]), name)(T(np.ones((2, 2))))
-        with pytest.raises(ValueError, match=rf"^'{esc}': this tensor's data is a read-only view"):
+        with pytest.raises(ValueError, match=rf"^'{esc}': this tensor's data is a read-only view \(e\.g\. of a "
+                                             r"broadcast\); copy it first$"):
             getattr(T([1.0]).expand(3), name)(1.0)
+        with pytest.raises(ValueError, match=rf"^'{esc}': this tensor's data is a read-only view"):
+            getattr(T([1.0], requires_grad=True).expand(3), name)(1.0)  # recorded: refused as well (torch too)
         with pytest.raises(TypeError, match=rf"^'{esc}': the result has dtype float"):
             getattr(T([4, 6]), name)(1.5)
     with pytest.raises(TypeError, match=r"^'/=': the result has dtype float32, which an in-place op cannot store "
@@ -173,6 +178,48 @@ def test_inplace_without_recording_changes_the_same_array_and_the_version_clock(
     z = (w * w).sum()  # built after the change: fine
     z.backward()
     np.testing.assert_array_equal(w.grad, [1.0, 3.0])
+
+
+def test_inplace_on_a_plain_tensor_while_recording_writes_in_place_quietly():
+    """While gradients are recorded, an in-place op on a tensor that takes no part in them (a number operand)
+    writes into the same array and records nothing; inf and nan are results, not numpy warnings (as torch)."""
+    t = T(np.array([1.0, -2.0, 0.0], np.float32))
+    array = t.data
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        t += 1.0
+        t /= 0.0
+    assert t.data is array and not t.requires_grad and t._op == "" and t._parents == ()
+    np.testing.assert_array_equal(t.data, [np.inf, -np.inf, np.inf])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        t *= 0.0
+    assert np.isnan(t.data).all()
+
+
+def test_version_check_counts_only_changes_after_an_op():
+    """backward refuses only an op whose input changed after the op used it: an in-place op elsewhere, or before
+    the op (even the first in-place op of the session, clock 0), does not count."""
+    saved = inplace.CLOCK[0]
+    inplace.CLOCK[0] = 0  # as in a fresh session
+    try:
+        x = T([1.0, 2.0], requires_grad=True)
+        y = (x * x).sum()  # born at clock 0
+        other = T([5.0])
+        other += 1.0  # the first in-place op: the clock moves to 1
+        y.backward()
+        np.testing.assert_array_equal(x.grad, [2.0, 4.0])
+        with no_grad():
+            x -= 1.0  # a training step on the leaf, before the next graph
+        z = x * 3.0
+        born = z._born
+        z += 1.0  # recorded: the snapshot of z keeps z's birth, after the step
+        assert z._parents[0]._born == born and z._born == z._modified == inplace.CLOCK[0] > born
+        x.grad = None
+        z.sum().backward()
+        np.testing.assert_array_equal(x.grad, [3.0, 3.0])
+    finally:
+        inplace.CLOCK[0] = max(saved, inplace.CLOCK[0])  # the clock never goes back for other tensors
 
 
 def test_recorded_inplace_op_keeps_the_old_node_for_backward():
@@ -464,6 +511,11 @@ def test_fill_and_zero_follow_torch(torch):
         np.testing.assert_array_equal(x.grad, [[5.0, 5.0]])  # only the second use: fill_ passes 0
         assert x.grad.dtype == np.float32
     np.testing.assert_array_equal((x * 1.0).fill_(4.5).data, [[4.5, 4.5]])
+    only = T([1.0, 2.0], requires_grad=True)  # used only through the filled tensor: a zero gradient, not None
+    (only * 3.0).fill_(2.0).sum().backward()
+    ref = torch.tensor([1.0, 2.0], requires_grad=True)
+    (ref * 3.0).fill_(2.0).sum().backward()
+    np.testing.assert_array_equal(only.grad, ref.grad.numpy())
 
 
 # -------------------------------------------------------------------------------------------- join.py against PyTorch
@@ -545,6 +597,7 @@ def test_pad_keeps_the_dtype_and_crops_to_nothing_as_torch(torch):
         assert out.dtype == np.dtype(dtype)
         np.testing.assert_array_equal(out.data, ref.numpy())
     np.testing.assert_array_equal(pad(T([1.0, 2.0]), (1, 0)).data, [0.0, 1.0, 2.0])
+    np.testing.assert_array_equal(pad([1.0, 2.0], (0, 1), mode="reflect").data, [1.0, 2.0, 1.0])  # a list works too
     for n, amounts in ((3, (-2, -1)), (3, (-3, 0)), (3, (-2, 3)), (2, (-2, 3)), (2, (0, -2))):
         x = np.arange(1.0, n + 1)
         out = check(torch, lambda t: pad(t, amounts), [x], lambda t: torch.nn.functional.pad(t, amounts))
@@ -586,7 +639,8 @@ def test_amax_amin_max_min_share_ties_as_torch(torch):
                    {"dim": 1, "keepdim": False}):
             out = check(torch, lambda t: getattr(t, name)(**kw), [x])
             assert out._op == name
-        assert _ours(x).__getattribute__(name)(1).shape == (3,)
+        assert getattr(_ours(x), name)(1).shape == (3,)
+        check(torch, lambda t: getattr(t, name)(1), [x[:1]])  # a size-1 dim that is not reduced stays
     for name in ("max", "min"):
         out = check(torch, lambda t: getattr(t, name)(), [x])
         assert out._op == name and out.shape == ()
@@ -650,7 +704,8 @@ def test_argmax_argmin_match_torch(torch):
 
 def test_clamp_matches_torch_gradients_at_and_between_the_bounds(torch):
     """clamp with number bounds (min, max, both; clip is the same): the gradient passes where min <= x <= max,
-    bounds included, as torch; int tensors with float bounds become float; tensor bounds get their gradient."""
+    bounds included, as torch; int tensors with float bounds become float; tensor bounds get their gradient where
+    they were used (not where x ties with them)."""
     x = np.array([-2.0, -1.0, 0.0, 0.5, 1.0, 3.0])
     for kw in ({"min": -1.0}, {"max": 1.0}, {"min": -1.0, "max": 1.0}, {"min": 0.5, "max": 0.5}):
         out = check(torch, lambda t: t.clamp(**kw), [x])
@@ -663,7 +718,7 @@ def test_clamp_matches_torch_gradients_at_and_between_the_bounds(torch):
         ref = torch.from_numpy(ints).clamp(**kw).numpy()
         assert out.dtype == ref.dtype
         np.testing.assert_array_equal(out.data, ref)
-    lo, hi = np.array([-1.0, 0.0, 0.5, 0.0, 2.0, 0.0]), np.array([1.0, 1.0, 1.0, 0.2, 3.0, 2.0])
+    lo, hi = np.array([-1.0, 0.0, 0.0, 0.0, 0.0, 0.0]), np.array([1.0, 1.0, 1.0, 0.2, 1.0, 2.0])  # ties at 0 and 1
     check(torch, lambda t, a, b: t.clamp(a, b), [x, lo, hi])
     check(torch, lambda t, a: t.clamp(min=a), [x, lo])
     check(torch, lambda t, b: t.clamp(max=b), [x, hi])
@@ -738,6 +793,9 @@ INDEXES = {
     "2-d bool mask": (np.array([[True, False, True], [False, False, True], [True, True, False]]),),
     "mask and int": (np.array([True, False, True]), slice(None), 1), "bool scalar": (True,),
     "false scalar": (False,), "0-d int tensor": ("tensor0",), "int tensor": ("tensor",),
+    "0-d tensor, slice, array": ("tensor0", slice(None), [1, 2, 1]), "2-d mask and int": (np.array(
+        [[True, False, True], [False, False, True], [True, True, False]]), 1), "int, 2-d array": (1, [[0, 2], [1, 1]]),
+    "int, slice, array": (1, slice(1, 3), [0, 2, 2]),
 }
 
 
