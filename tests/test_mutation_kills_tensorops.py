@@ -757,7 +757,7 @@ def test_maximum_minimum_halve_ties_and_unbroadcast_as_torch(torch):
 
 def test_where_matches_torch_for_tensors_numbers_and_dtypes(torch):
     """where(cond, x, y): gradients go where each entry came from (broadcast operands summed), as torch; numbers
-    on either side take the tensor's dtype (an int32 tensor stays int32); the condition can be a Tensor, an array or
+    on either side take the tensor's dtype (an int32 tensor stays int32, 0.1 next to float64 is float64's 0.1); the condition can be a Tensor, an array or
     a list of bools; `x.where(cond, y)` is the same op."""
     cond = np.array([[True, False, True], [False, False, True]])
     a, b = np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]), np.array([-1.0, -2.0, -3.0])
@@ -769,6 +769,11 @@ def test_where_matches_torch_for_tensors_numbers_and_dtypes(torch):
     check(torch, lambda x, y: x.where(T(cond), y), [a, b], lambda x, y: x.where(tc, y))
     check(torch, lambda x: where(cond, x, 0.5), [a], lambda x: torch.where(tc, x, 0.5))
     check(torch, lambda y: where(cond, 0.5, y), [b], lambda y: torch.where(tc, 0.5, y))
+    for number in (0.1, 1e-300):  # a number takes the tensor's dtype exactly (float64 0.1, not float32's 0.1)
+        for out, ref in ((where(cond, number, T(b)), torch.where(tc, number, torch.from_numpy(b))),
+                         (where(cond, T(b), number), torch.where(tc, torch.from_numpy(b), number))):
+            assert out.dtype == np.float64
+            np.testing.assert_array_equal(out.data, ref.numpy())
     i32 = np.array([5, 6, 7], dtype=np.int32)
     for fn in (lambda y: where(cond[0], 1, y), lambda y: where(cond[0], y, 1)):
         out = fn(T(i32))
