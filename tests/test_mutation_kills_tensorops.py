@@ -8,17 +8,15 @@ sends the gradient to the wrong entry, changes the answer. Then the plumbing a g
 names (pictures and the player show them), errors and the words they use to name the op and the shapes.
 """
 
-from typing import Any, Callable, Sequence
-
 import re
 import warnings
+from typing import Any, Callable, Optional, Sequence
 
 import numpy as np
 import pytest
 
 from tinygrad_edu import Tensor, cat, maximum, minimum, no_grad, stack, where
-from tinygrad_edu.tensor import ValuesIndices
-from tinygrad_edu.tensor import inplace
+from tinygrad_edu.tensor import ValuesIndices, inplace
 from tinygrad_edu.tensor.join import pad
 
 K = -0.4111  # the weight of each input's second use
@@ -35,7 +33,7 @@ def _ours(x: Any, dtype: Any = np.float64) -> Tensor:
     return T(np.array(x, dtype=dtype), requires_grad=True)
 
 
-def check(torch: Any, fn: Callable, arrays: Sequence[np.ndarray], tfn: Callable = None, seed: int = 0,
+def check(torch: Any, fn: Callable, arrays: Sequence[np.ndarray], tfn: Optional[Callable] = None, seed: int = 0,
           dtype: Any = np.float64) -> Tensor:
     """`fn` on Tensors and `tfn` (default `fn`) on torch tensors made from `arrays`: same values, dtype, shape, and
     the same gradients of `sum(out * G) + K * sum(inputs)` for a random G (each input used twice)."""
