@@ -644,6 +644,9 @@ def test_amax_amin_max_min_share_ties_as_torch(torch):
             assert out._op == name
         assert getattr(_ours(x), name)(1).shape == (3,)
         check(torch, lambda t: getattr(t, name)(1), [x[:1]])  # a size-1 dim that is not reduced stays
+        for kw in ({"dim": 1}, {"dim": 1, "keepdim": True}):  # an empty dim that is not reduced is no error
+            out = getattr(T(np.zeros((0, 3))), name)(**kw)
+            assert out.shape == tuple(getattr(torch.zeros(0, 3), name)(**kw).shape)
     for name in ("max", "min"):
         out = check(torch, lambda t: getattr(t, name)(), [x])
         assert out._op == name and out.shape == ()
