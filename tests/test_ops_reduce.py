@@ -218,3 +218,16 @@ def test_repr_says_how_a_result_was_made():
     assert repr(v * 3).endswith("grad_fn=<mul>)") and repr(v ** 2).endswith("grad_fn=<pow>)")
     assert repr(1.0 / v).endswith("grad_fn=<div>)") and repr(v.tanh()).endswith("grad_fn=<tanh>)")
     assert "grad_fn" not in repr(v)
+
+
+@pytest.mark.parametrize("name", ["max", "min", "amax", "amin"])
+def test_extreme_of_everything_with_nans_sends_the_gradient_as_torch(torch, name):
+    """torch.max()/min() of all entries give a NaN result's gradient to the NaN entries, shared evenly; amax/amin
+    give NaN everywhere (no entry equals NaN). Ties share evenly in both."""
+    for values in ([1.0, np.nan, 2.0, np.nan], [[1.0, np.nan], [2.0, 2.0]], [[1.0, 2.0], [2.0, 2.0]]):
+        array = np.array(values)
+        x = Tensor(array, requires_grad=True, dtype=np.float64)
+        (getattr(x, name)() * 0.7).backward()
+        t = torch.tensor(array, requires_grad=True)
+        (getattr(torch, name)(t) * 0.7).backward()
+        np.testing.assert_array_equal(x.grad, t.grad.numpy())

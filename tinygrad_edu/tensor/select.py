@@ -60,12 +60,17 @@ class SelectOps:
         if any(self.shape[ax] == 0 for ax in reduced):
             raise ValueError(f"{op}() over an empty axis of a tensor of shape {self.shape} (axis={axis}) has no value")
         m = fn(self.data, axis=axis, keepdims=True)
+        # torch.max()/min() of every entry share a NaN result's gradient among the NaN entries; amax/amin (and our
+        # axis= spelling) count no entry equal to a NaN, so their gradient is NaN there: both as PyTorch
+        nan_shares = op in ("max", "min") and axis is None
 
         def _extreme_back(out: "Tensor", g: np.ndarray) -> None:
             a = out._parents[0]
             g = g if keepdims or axis is None else np.expand_dims(g, axis)
             mask = a.data == m
-            a._accumulate(mask * (g / mask.sum(axis=axis, keepdims=True)))  # ties share; NaN: count 0, as torch
+            if nan_shares:
+                mask |= np.isnan(a.data) & np.isnan(m)
+            a._accumulate(mask * (g / mask.sum(axis=axis, keepdims=True)))  # ties share the gradient evenly
 
         data = m if keepdims else (m.reshape(()) if axis is None else np.squeeze(m, axis=axis))
         return self._result(np.asarray(data), (self,), op, _extreme_back)
