@@ -163,3 +163,12 @@ def test_a_graph_built_after_updates_is_not_refused():
         with no_grad():
             w -= 0.1 * w.grad
     assert_close(w.data, [0.1, 1.1], rtol=1e-6)
+
+
+def test_fill_stores_the_number_in_the_tensors_dtype_as_torch():
+    """fill_ converts the number to the tensor's dtype, as torch: 2.7 in an int tensor is 2, -2.7 is -2."""
+    a = Tensor(np.array([1, 2, 3]))
+    assert a.fill_(2.7).data.tolist() == [2, 2, 2] and a.dtype == np.int64
+    assert a.fill_(-2.7).data.tolist() == [-2, -2, -2]
+    b = Tensor(np.array([True, False]))
+    assert b.fill_(2.7).data.tolist() == [True, True]

@@ -123,6 +123,8 @@ class InplaceOps:
         if getattr(value, "requires_grad", False):
             raise TypeError("fill_: the value must be a number (or a tensor that does not require grad)")
         value = value.item() if hasattr(value, "item") else value
+        with np.errstate(all="ignore"):  # the number in this tensor's dtype, as torch: 2.7 in an int tensor is 2
+            value = np.asarray(value).astype(self.data.dtype)[()]
         return self._inplace(value, "fill_", _fill, lambda x, b, out, casting: np.copyto(out, b, casting=casting))
 
     def zero_(self) -> "Tensor":
