@@ -97,6 +97,16 @@ def test_logsumexp_takes_numpy_and_torch_spellings():
     assert Tensor(x, dtype=np.float64).logsumexp(keepdim=True).shape == (1, 1)
 
 
+def test_logsumexp_keepdims_numpy_spelling_keeps_the_axis():
+    """logsumexp(axis=1, keepdims=True) keeps the axis as sum and mean do (it raised a TypeError about giving both
+    spellings, because keepdim defaulted to False instead of "not given")."""
+    x = RNG.normal(size=(3, 4))
+    out = Tensor(x, dtype=np.float64).logsumexp(axis=1, keepdims=True)
+    assert out.shape == (3, 1)
+    np.testing.assert_allclose(out.data[:, 0], np.log(np.exp(x).sum(axis=1)), rtol=1e-12)
+    assert Tensor(x).logsumexp(keepdims=False).shape == ()
+
+
 def test_logsumexp_shifts_each_row_by_its_own_max():
     """Rows of very different size each stay finite and exact: the shift is per row, not one for the tensor."""
     x = np.array([[-1000.0, -1000.5], [0.0, 1.0], [800.0, 799.0]])

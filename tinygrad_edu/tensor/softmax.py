@@ -45,7 +45,7 @@ class SoftmaxOps:
 
         return self._result(data, (self,), "log_softmax", _log_softmax_back)
 
-    def logsumexp(self, dim: Axis = None, keepdim: bool = False, *, axis: Axis = None, keepdims: Any = None
+    def logsumexp(self, dim: Axis = None, keepdim: Optional[bool] = None, *, axis: Axis = None, keepdims: Any = None
                   ) -> "Tensor":
         """log(sum(e^x)) over `dim` (all entries if None), as m + log(sum(e^(x - m))) with m = max(x), taken as
         0 where it is infinite (as PyTorch: a row of -inf gives -inf, not nan). Gradient: softmax(x) * g."""
