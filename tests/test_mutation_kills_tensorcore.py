@@ -116,14 +116,15 @@ def test_logsumexp_shifts_each_row_by_its_own_max():
     np.testing.assert_allclose(Tensor(x.T, dtype=np.float64).logsumexp(dim=0).data, expected, rtol=1e-14)
 
 
-def test_logsumexp_keeps_float32_and_is_quiet_on_infinite_rows(torch):
+def test_logsumexp_keeps_float32_and_is_quiet_on_infinite_rows():
     """float32 in, float32 out; a row of -inf gives -inf and a row with +inf gives +inf, with no numpy warning
-    (as torch.logsumexp)."""
+    (torch.logsumexp gives the same: [-inf, 2.3133, inf, inf])."""
     x = np.array([[-np.inf, -np.inf], [1.0, 2.0], [np.inf, 0.0], [np.inf, -np.inf]], dtype=np.float32)
     with quietly():
         out = Tensor(x).logsumexp(dim=1)
     assert out.dtype == np.float32
-    np.testing.assert_array_equal(out.data, torch.from_numpy(x).logsumexp(dim=1).numpy())
+    np.testing.assert_array_equal(out.data, np.array([-np.inf, 2.0 + math.log1p(math.exp(-1.0)), np.inf, np.inf],
+                                                     dtype=np.float32))
     with quietly():
         assert Tensor(x[:1]).logsumexp().item() == -np.inf
 
@@ -167,3 +168,136 @@ def test_array_protocol_gives_the_asked_dtype():
     as64 = t.__array__(np.float64)
     assert as64.dtype == np.float64 and as64.tolist() == [1.5, 2.5]
     assert t.__array__(np.int64).tolist() == [1, 2]
+
+
+# ------------------------------------------------------------------------------------------- reduce.py
+
+REDUCTIONS = {  # name: numpy's float64 answer for axis, keepdims
+    "sum": lambda x, axis, keep: x.sum(axis=axis, keepdims=keep),
+    "mean": lambda x, axis, keep: x.mean(axis=axis, keepdims=keep),
+    "var": lambda x, axis, keep: x.var(axis=axis, keepdims=keep, ddof=1),
+    "std": lambda x, axis, keep: x.std(axis=axis, keepdims=keep, ddof=1),
+    "prod": lambda x, axis, keep: x.prod(axis=axis, keepdims=keep),
+}
+
+
+@pytest.mark.parametrize("name", REDUCTIONS)
+def test_reductions_take_numpy_and_torch_spellings(name):
+    """x.op(axis=1, keepdims=True) and x.op(dim=1, keepdim=True) are the same reduction, as numpy and torch."""
+    x = RNG.uniform(0.5, 2.0, (3, 4))
+    t = Tensor(x, dtype=np.float64)
+    op = getattr(t, name)
+    for keep in (False, True):
+        expected = REDUCTIONS[name](x, 1, keep)
+        for out in (op(axis=1, keepdims=keep), op(dim=1, keepdim=keep), op(axis=1, keepdim=keep),
+                    op(dim=1, keepdims=keep)):
+            assert out.shape == expected.shape
+            np.testing.assert_allclose(out.data, expected, rtol=1e-12)
+    assert op(axis=(0, 1)).shape == () and op(dim=-1).shape == (3,) and op().shape == ()
+
+
+@pytest.mark.parametrize("name", list(REDUCTIONS) + ["logsumexp"])
+def test_reduction_errors_name_the_op(name):
+    """Both spellings at once, or an axis out of range, raise an error that starts with the op's name."""
+    op = getattr(Tensor(np.ones((2, 3))), name)
+    with pytest.raises(TypeError, match=rf"^{name}: give axis= or dim= \(the same thing\), not both$"):
+        op(axis=0, dim=1)
+    with pytest.raises(TypeError, match=rf"^{name}: give keepdims= or keepdim= \(the same thing\), not both$"):
+        op(dim=0, keepdims=True, keepdim=False)
+    with pytest.raises(ValueError, match=rf"^{name}: axis -3 is out of range for a tensor of shape \(2, 3\) "
+                                         r"\(valid: -2 to 1\)$"):
+        op(dim=-3)
+    with pytest.raises(TypeError, match=rf"^{name}: axis must be an int or a tuple of ints, got 0.5"):
+        op(dim=0.5)
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint32, np.int32, np.bool_])
+def test_prod_and_sum_of_integers_are_int64(dtype):
+    """prod and sum of an integer or bool tensor are int64, as torch.prod and torch.sum (numpy gives uint64 for
+    unsigned integers)."""
+    a = np.array([[1, 2, 3], [3, 1, 1]], dtype=dtype)
+    for name in ("prod", "sum"):
+        for axis in (None, 0):
+            ours = getattr(Tensor(a), name)(dim=axis)
+            assert ours.dtype == np.int64
+            np.testing.assert_array_equal(ours.data, getattr(a.astype(np.int64), name)(axis=axis))
+
+
+def test_prod_overflows_quietly_and_its_gradient_with_zeros():
+    """A float32 product that overflows is inf without a numpy warning (torch); the gradient is the product of the
+    other entries: with one zero only that entry gets one, with two none do."""
+    with quietly():
+        big = Tensor(np.full(3, 1e30, dtype=np.float32)).prod()
+    assert big.item() == np.inf and big.dtype == np.float32
+    x = Tensor(np.array([[2.0, 0.0, 3.0], [0.0, 0.0, 5.0], [1.5, 2.0, -4.0]]), requires_grad=True, dtype=np.float64)
+    g = np.array([0.5, -2.0, 1.25])
+    with quietly():
+        x.prod(dim=1).backward(g)
+    np.testing.assert_allclose(x.grad, [[0.0, 0.5 * 6.0, 0.0], [0.0, 0.0, 0.0], [1.25 * -8.0, 1.25 * -6.0, 1.25 * 3.0]])
+    check_grads(lambda a: a.prod(axis=0), RNG.uniform(0.5, 2.0, (3, 2)))
+
+
+# ------------------------------------------------------------------------------------------- op names
+
+def test_op_names_of_reductions_movement_and_softmax():
+    """Each op records the name pictures and the player show."""
+    a = Tensor(RNG.uniform(0.5, 2.0, (2, 3)), requires_grad=True)
+    names = {
+        "sum": a.sum(), "mean": a.mean(), "var": a.var(), "std": a.std(), "prod": a.prod(),
+        "softmax": a.softmax(), "log_softmax": a.log_softmax(), "logsumexp": a.logsumexp(),
+        "reshape": a.reshape(3, 2), "transpose": a.transpose(0, 1), "permute": a.permute(1, 0), "flip": a.flip(0),
+        "neg": -a, "@": a @ a.T, "**2": a ** 2, "**0.5": a ** 0.5, "**-1": a ** -1,
+    }
+    assert {name: out._op for name, out in names.items()} == {name: name for name in names}
+    assert a.view(6)._op == a.unsqueeze(0)._op == a.flatten()._op == a.squeeze()._op == "reshape"
+
+
+# ------------------------------------------------------------------------------------------- movement.py
+
+def test_view_errors_name_view():
+    """view(2, size=3) mixes both argument forms: the error names view and its keyword."""
+    with pytest.raises(TypeError, match=r"^view: takes its values as arguments or as size=\.\.\., got \(2,\) and "
+                                        r"\['size'\]$"):
+        Tensor(np.zeros(6)).view(2, size=3)
+    assert Tensor(np.zeros(6)).view(size=(2, 3)).shape == (2, 3)
+
+
+MOVEMENT_ERRORS = [  # (call on a (2, 3) tensor, exception, the message's start)
+    (lambda t: t.permute(0, dims=(1, 0)), TypeError, r"permute: takes its values as arguments or as dims=\.\.\., "
+                                                     r"got \(0,\) and \['dims'\]"),
+    (lambda t: t.flip(0, dims=(1,)), TypeError, r"flip: takes its values as arguments or as dims=\.\.\., got \(0,\)"),
+    (lambda t: t.reshape(2, shape=3), TypeError, r"reshape: takes its values as arguments or as shape=\.\.\."),
+    (lambda t: t.permute(0, 5), IndexError, r"permute: dim 5 is out of range for a tensor of shape \(2, 3\) "
+                                            r"\(valid: -2 to 1\)"),
+    (lambda t: t.flip(5), IndexError, r"flip: dim 5 is out of range for a tensor of shape \(2, 3\) \(valid: -2 to 1\)"),
+    (lambda t: t.flip("a"), TypeError, r"flip: a dim must be an int, got 'a' \(tensor of shape \(2, 3\)\)"),
+    (lambda t: t.flip(0, 0), ValueError, r"flip: dims \(0, 0\) name a dim twice \(tensor of shape \(2, 3\)\)"),
+    (lambda t: t.squeeze(-3), IndexError, r"squeeze: dim -3 is out of range for a tensor of shape \(2, 3\)"),
+    (lambda t: t.unsqueeze(3), IndexError, r"unsqueeze: dim 3 is out of range for a tensor of shape \(2, 3\) "
+                                           r"\(valid: -3 to 2\)"),
+    (lambda t: t.transpose(0, 2), IndexError, r"transpose: dim 2 is out of range for a tensor of shape \(2, 3\)"),
+    (lambda t: t.flatten(2), IndexError, r"flatten: dim 2 is out of range for a tensor of shape \(2, 3\)"),
+    (lambda t: t.flatten(1, 0), ValueError, r"flatten: start_dim 1 comes after end_dim 0 for a tensor of shape \(2, 3\)"),
+    (lambda t: t.permute(0, 0), ValueError, r"permute: dims \(0, 0\) are not a permutation of the 2 dims of shape "
+                                            r"\(2, 3\) \(name each dim once, e\.g\. \(1, 0\)\)"),
+]
+
+
+@pytest.mark.parametrize("case", range(len(MOVEMENT_ERRORS)))
+def test_movement_errors_name_the_op_and_the_shape(case):
+    """A bad dim or a mixed argument form raises torch's exception type, with the op's name and the shape first."""
+    call, exception, message = MOVEMENT_ERRORS[case]
+    with pytest.raises(exception, match=f"^{message}"):
+        call(Tensor(np.zeros((2, 3))))
+
+
+def test_movement_of_a_zero_dim_tensor():
+    """A 0-d tensor takes dim 0 or -1 as torch: flip, transpose and squeeze leave it as it is, flatten and
+    unsqueeze make it (1,); the gradient comes back to the scalar."""
+    s = Tensor(np.float64(1.5), requires_grad=True, dtype=np.float64)
+    outs = [s.flip(0), s.flip(-1), s.flip(), s.transpose(0, -1), s.permute(), s.squeeze(0), s.squeeze()]
+    assert [o.shape for o in outs] == [()] * 7 and [o.item() for o in outs] == [1.5] * 7
+    assert s.flatten().shape == s.unsqueeze(0).shape == s.unsqueeze(-1).shape == (1,)
+    total = sum((o * (i + 1.0) for i, o in enumerate(outs)), s.flatten().sum() * 10.0)
+    total.backward()
+    assert s.grad.shape == () and s.grad.item() == 1 + 2 + 3 + 4 + 5 + 6 + 7 + 10
