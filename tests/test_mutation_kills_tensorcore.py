@@ -277,6 +277,7 @@ MOVEMENT_ERRORS = [  # (call on a (2, 3) tensor, exception, the message's start)
                                            r"\(valid: -3 to 2\)"),
     (lambda t: t.transpose(0, 2), IndexError, r"transpose: dim 2 is out of range for a tensor of shape \(2, 3\)"),
     (lambda t: t.flatten(2), IndexError, r"flatten: dim 2 is out of range for a tensor of shape \(2, 3\)"),
+    (lambda t: t.flatten(0, -3), IndexError, r"flatten: dim -3 is out of range for a tensor of shape \(2, 3\)"),
     (lambda t: t.flatten(1, 0), ValueError, r"flatten: start_dim 1 comes after end_dim 0 for a tensor of shape \(2, 3\)"),
     (lambda t: t.permute(0, 0), ValueError, r"permute: dims \(0, 0\) are not a permutation of the 2 dims of shape "
                                             r"\(2, 3\) \(name each dim once, e\.g\. \(1, 0\)\)"),
@@ -301,3 +302,147 @@ def test_movement_of_a_zero_dim_tensor():
     total = sum((o * (i + 1.0) for i, o in enumerate(outs)), s.flatten().sum() * 10.0)
     total.backward()
     assert s.grad.shape == () and s.grad.item() == 1 + 2 + 3 + 4 + 5 + 6 + 7 + 10
+
+
+def test_flatten_merges_every_dim_by_default():
+    """flatten() merges all dims (start_dim=0, end_dim=-1, as torch); flatten(1) keeps the batch dim."""
+    t = Tensor(np.arange(24.0).reshape(2, 3, 4))
+    assert t.flatten().shape == (24,) and t.flatten(1).shape == (2, 12) and t.flatten(0, 1).shape == (6, 4)
+    assert t.flatten(end_dim=-2).shape == (6, 4) and t.flatten().data.tolist() == list(range(24))
+
+
+# ------------------------------------------------------------------------------------------- core.py plumbing
+
+def test_data_conversion_errors_and_quiet_overflow():
+    """Bad data raises a TypeError that says what was wrong; a float64 too big for the dtype becomes inf quietly
+    (as torch.tensor(1e300, dtype=torch.float32))."""
+    with pytest.raises(TypeError, match=r"^Tensor needs numbers in a rectangular array; could not convert list: "):
+        Tensor([[1.0, 2.0], [3.0]])
+    with pytest.raises(TypeError, match=r"^Tensor needs numeric data \(bool, int or float\); got an array of dtype "
+                                        r"<U1 \(first element: np.str_\('a'\)\)$"):
+        Tensor(["a"])
+    with pytest.raises(TypeError, match=r"^Tensor needs numeric data; got dtype <U1$"):
+        Tensor(np.array([], dtype="U1"))
+    with pytest.raises(TypeError, match=r"^only floating-point tensors can require gradients; this one has dtype "
+                                        r"int64$"):
+        Tensor([1, 2], requires_grad=True)
+    with quietly():
+        for t in (Tensor(np.array([1e300, -1e300])), Tensor(np.array([1e300, -1e300]), dtype=np.float32),
+                  Tensor([1e300, -1e300], dtype=np.float16)):
+            assert t.data.tolist() == [np.inf, -np.inf]
+
+
+def test_labels_default_to_empty_and_ops_start_unlabelled():
+    """A tensor's label (shown in graph pictures) is what the user gave, else empty; an op's result has none."""
+    w = Tensor([1.0, 2.0], requires_grad=True, label="w")
+    assert w.label == "w" and Tensor([1.0]).label == "" and (w * 2).label == "" and w.sum().label == ""
+
+
+def test_backward_seed_keeps_the_output_dtype_and_names_the_fix():
+    """backward(grad) casts the incoming gradient to the output's dtype (the output's own .grad has it too); a
+    non-scalar output without grad= says how to fix it."""
+    x = Tensor(np.array([1.0, 2.0], dtype=np.float32), requires_grad=True)
+    y = x * 3.0
+    y.backward(np.array([0.5, 0.25], dtype=np.float64))
+    assert y.grad.dtype == np.float32 and x.grad.dtype == np.float32
+    np.testing.assert_array_equal(x.grad, [1.5, 0.75])
+    with pytest.raises(RuntimeError, match=r"^backward\(\) needs a gradient argument for a non-scalar output "
+                                           r"\(shape \(2,\)\); reduce it first \(e\.g\. \.sum\(\) or \.mean\(\)\) or "
+                                           r"pass grad= of the same shape$"):
+        y.backward()
+    with pytest.raises(ValueError, match=r"^backward\(\): grad has shape \(3,\) but the output has shape \(2,\)$"):
+        y.backward([1.0, 2.0, 3.0])
+    x.zero_grad()
+    assert x.grad is None
+
+
+def test_gradients_never_share_memory_with_the_seed_or_each_other():
+    """Two leaves that get the same gradient array own separate copies, and the caller's seed array is never
+    changed: a second backward adds up exactly, as PyTorch."""
+    a, b = Tensor(np.zeros(3), requires_grad=True), Tensor(np.zeros(3), requires_grad=True)
+    seed = np.array([0.5, -1.0, 2.0], dtype=np.float32)
+    for _ in range(2):
+        (a + b).backward(seed)
+    np.testing.assert_array_equal(a.grad, 2 * np.array([0.5, -1.0, 2.0]))
+    np.testing.assert_array_equal(b.grad, 2 * np.array([0.5, -1.0, 2.0]))
+    assert not np.shares_memory(a.grad, b.grad) and seed.tolist() == [0.5, -1.0, 2.0]
+    x = Tensor(np.ones(3), requires_grad=True)
+    for _ in range(2):
+        x.backward(seed)  # a leaf as the root
+    np.testing.assert_array_equal(x.grad, [1.0, -2.0, 4.0])
+    assert seed.tolist() == [0.5, -1.0, 2.0] and not np.shares_memory(x.grad, seed)
+    y = x * 2.0
+    z = y + y  # an intermediate that gets two gradients
+    z.backward(seed)
+    assert seed.tolist() == [0.5, -1.0, 2.0] and z.grad.tolist() == [0.5, -1.0, 2.0]
+    np.testing.assert_array_equal(y.grad, [1.0, -2.0, 4.0])
+    np.testing.assert_array_equal(x.grad, [1.0 + 2.0, -2.0 - 4.0, 4.0 + 8.0])
+    r = x.reshape(3)  # the reshape's backward hands the leaf a view of the incoming gradient
+    r.backward(seed)
+    assert not np.shares_memory(x.grad, seed) and seed.tolist() == [0.5, -1.0, 2.0]
+
+
+def test_a_graph_is_recorded_when_any_of_many_inputs_requires_grad():
+    """cat of four tensors records a graph when any one of them requires grad (first, middle or last), and only
+    that one gets a gradient."""
+    from tinygrad_edu import cat
+    for k in range(4):
+        ts = [Tensor(np.full(2, float(i)), requires_grad=(i == k)) for i in range(4)]
+        out = cat(ts)
+        assert out.requires_grad and out._op == "cat"
+        g = RNG.uniform(-2, 2, 8).astype(np.float32)
+        out.backward(g)
+        for i, t in enumerate(ts):
+            assert (t.grad is not None) == (i == k)
+        np.testing.assert_array_equal(ts[k].grad, g[2 * k:2 * k + 2])
+    assert cat([Tensor([1.0]), Tensor([2.0]), Tensor([3.0])]).requires_grad is False
+
+
+def test_chain_rules_are_quiet_at_their_singular_points():
+    """Backward through log, sqrt or division at 0 gives inf or nan, as PyTorch, without a numpy warning."""
+    x = Tensor([0.0, 4.0], requires_grad=True)
+    with quietly():
+        (x.log() + x.sqrt() + 1.0 / x).backward(np.array([0.5, 1.0], dtype=np.float32))
+    assert np.isinf(x.grad[0]) or np.isnan(x.grad[0])
+    assert x.grad[1] == pytest.approx(1 / 4 + 1 / 4 - 1 / 16)
+
+
+def test_numbers_in_float64_ops_keep_their_full_precision():
+    """`float64 tensor op 0.1` uses 0.1 itself, not its float32 rounding (torch: the number takes the tensor's
+    dtype)."""
+    x = np.array([1.0, 3.0, -7.0])
+    t = Tensor(x, dtype=np.float64)
+    for ours, exact in ((t * 0.1, x * 0.1), (0.1 * t, 0.1 * x), (t + 0.1, x + 0.1), (0.1 - t, 0.1 - x),
+                        (t / 0.1, x / 0.1), (0.1 / t, 0.1 / x), (t - np.float64(0.1), x - 0.1)):
+        assert ours.dtype == np.float64
+        np.testing.assert_array_equal(ours.data, exact)
+
+
+@pytest.mark.parametrize("name", ["sum", "mean", "prod", "logsumexp", "softmax", "log_softmax"])
+def test_a_zero_dim_tensor_reduces_over_dim_0_or_minus_1(name):
+    """A 0-d tensor accepts dim 0 and -1 (as torch); the result is 0-d and the gradient flows back."""
+    for dim in (0, -1):
+        s = Tensor(np.float64(0.75), requires_grad=True, dtype=np.float64)
+        out = getattr(s, name)(dim=dim)
+        assert out.shape == ()
+        out.backward(np.float64(2.0))
+        assert s.grad.shape == ()
+
+
+def test_axis_checks_are_exact():
+    """-ndim..ndim-1 are the valid axes: -ndim works, ndim is an error (not wrapped around); a 1-D tensor has no
+    axis 1; bools are not axes; an axis named twice after wrapping is an error."""
+    t = Tensor(np.arange(6.0).reshape(2, 3))
+    np.testing.assert_array_equal(t.sum(dim=-2).data, [3.0, 5.0, 7.0])
+    with pytest.raises(ValueError, match=r"^sum: axis 2 is out of range for a tensor of shape \(2, 3\) \(valid: -2 "
+                                         r"to 1\)$"):
+        t.sum(dim=2)
+    with pytest.raises(ValueError, match=r"^mean: axis 1 is out of range for a tensor of shape \(2,\) \(valid: -1 "
+                                         r"to 0\)$"):
+        Tensor([1.0, 2.0]).mean(dim=1)
+    with pytest.raises(TypeError, match=r"^sum: axis must be an int or a tuple of ints, got True \(tensor of shape "
+                                        r"\(2, 3\)\)$"):
+        t.sum(dim=True)
+    with pytest.raises(ValueError, match=r"^sum: axis \(0, -2\) repeats an axis of the tensor of shape \(2, 3\)$"):
+        t.sum(dim=(0, -2))
+    assert t.sum(dim=np.int64(1)).shape == (2,) and t.sum(dim=(np.int32(1),)).shape == (2,)
