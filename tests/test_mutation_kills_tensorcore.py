@@ -196,6 +196,22 @@ def test_reductions_take_numpy_and_torch_spellings(name):
     assert op(axis=(0, 1)).shape == () and op(dim=-1).shape == (3,) and op().shape == ()
 
 
+@pytest.mark.parametrize("name", ["softmax", "log_softmax"])
+def test_softmax_errors_name_the_op_and_infinite_rows_are_quiet(name):
+    """A bad dim names the op; a row with +inf, or all -inf, gives nan as torch.softmax does, without a numpy
+    warning; the ops record their names."""
+    t = Tensor(np.ones((2, 3)))
+    with pytest.raises(ValueError, match=rf"^{name}: axis 2 is out of range for a tensor of shape \(2, 3\) "
+                                         r"\(valid: -2 to 1\)$"):
+        getattr(t, name)(dim=2)
+    with pytest.raises(ValueError, match=rf"^{name}: axis -3 is out of range"):
+        getattr(t, name)(-3)
+    x = np.array([[np.inf, 1.0], [-np.inf, -np.inf], [1.0, 2.0]], dtype=np.float32)
+    with quietly():
+        out = getattr(Tensor(x, requires_grad=True), name)(dim=1)
+    assert np.isnan(out.data[:2]).all() and np.isfinite(out.data[2]).all() and out._op == name
+
+
 @pytest.mark.parametrize("name", list(REDUCTIONS) + ["logsumexp"])
 def test_reduction_errors_name_the_op(name):
     """Both spellings at once, or an axis out of range, raise an error that starts with the op's name."""
@@ -276,6 +292,7 @@ MOVEMENT_ERRORS = [  # (call on a (2, 3) tensor, exception, the message's start)
     (lambda t: t.unsqueeze(3), IndexError, r"unsqueeze: dim 3 is out of range for a tensor of shape \(2, 3\) "
                                            r"\(valid: -3 to 2\)"),
     (lambda t: t.transpose(0, 2), IndexError, r"transpose: dim 2 is out of range for a tensor of shape \(2, 3\)"),
+    (lambda t: t.transpose(-3, 0), IndexError, r"transpose: dim -3 is out of range for a tensor of shape \(2, 3\)"),
     (lambda t: t.flatten(2), IndexError, r"flatten: dim 2 is out of range for a tensor of shape \(2, 3\)"),
     (lambda t: t.flatten(0, -3), IndexError, r"flatten: dim -3 is out of range for a tensor of shape \(2, 3\)"),
     (lambda t: t.flatten(1, 0), ValueError, r"flatten: start_dim 1 comes after end_dim 0 for a tensor of shape \(2, 3\)"),
