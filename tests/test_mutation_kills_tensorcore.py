@@ -463,3 +463,31 @@ def test_axis_checks_are_exact():
     with pytest.raises(ValueError, match=r"^sum: axis \(0, -2\) repeats an axis of the tensor of shape \(2, 3\)$"):
         t.sum(dim=(0, -2))
     assert t.sum(dim=np.int64(1)).shape == (2,) and t.sum(dim=(np.int32(1),)).shape == (2,)
+
+
+@pytest.mark.parametrize("name", ["var", "std"])
+def test_var_and_std_corrections(name):
+    """unbiased=False is correction=0 (the population formula), unbiased=True and the default are correction=1,
+    any correction divides by N - correction; giving both spellings is an error naming the op."""
+    x = np.array([[1.0, 2.0, 4.0, 8.0], [0.5, -1.0, 3.0, 2.0]])
+    t = Tensor(x, dtype=np.float64)
+    op = getattr(t, name)
+    root = np.sqrt if name == "std" else (lambda v: v)
+    d2 = ((x - x.mean(axis=1, keepdims=True)) ** 2).sum(axis=1)
+    for kwargs, n in (({"unbiased": False}, 4), ({"correction": 0}, 4), ({"unbiased": True}, 3), ({}, 3),
+                      ({"correction": 2}, 2), ({"correction": 1.5}, 2.5)):
+        np.testing.assert_allclose(op(dim=1, **kwargs).data, root(d2 / n), rtol=1e-12, err_msg=str(kwargs))
+    with pytest.raises(TypeError, match=rf"^{name}: give unbiased= or correction=, not both$"):
+        op(unbiased=False, correction=0)
+
+
+def test_std_gradient_where_the_spread_is_zero_or_one():
+    """std's gradient is (x - mean) / ((N - 1) std) * g, and 0 on a row whose entries are all equal (std 0), as
+    torch: torch gives [[0, 0, 0], [-1, 0, 1]] here. A row with std exactly 1 is an ordinary row."""
+    x = Tensor([[3.0, 3.0, 3.0], [0.0, 1.0, 2.0]], requires_grad=True)
+    out = x.std(dim=1)
+    np.testing.assert_array_equal(out.data, [0.0, 1.0])
+    with quietly():
+        out.backward(np.array([0.5, 2.0], dtype=np.float32))
+    np.testing.assert_array_equal(x.grad, [[0.0, 0.0, 0.0], [-1.0, 0.0, 1.0]])
+    check_grads(lambda a: a.std(dim=0, keepdim=True), RNG.normal(size=(4, 3)))
