@@ -491,3 +491,14 @@ def test_std_gradient_where_the_spread_is_zero_or_one():
         out.backward(np.array([0.5, 2.0], dtype=np.float32))
     np.testing.assert_array_equal(x.grad, [[0.0, 0.0, 0.0], [-1.0, 0.0, 1.0]])
     check_grads(lambda a: a.std(dim=0, keepdim=True), RNG.normal(size=(4, 3)))
+
+
+@pytest.mark.parametrize("name", ["var", "std"])
+def test_var_and_std_with_a_correction_past_the_count_are_inf(name):
+    """var and std divide by max(0, N - correction), as torch.var: a correction of N or more gives inf, quietly
+    (it gave a negative variance, and std a nan, for correction > N)."""
+    t = Tensor([1.0, 2.0], requires_grad=True)
+    for c in (2, 3, 5.5):
+        with quietly():
+            out = getattr(t, name)(correction=c)
+        assert out.item() == np.inf, c
