@@ -502,3 +502,54 @@ def test_var_and_std_with_a_correction_past_the_count_are_inf(name):
         with quietly():
             out = getattr(t, name)(correction=c)
         assert out.item() == np.inf, c
+
+
+# ------------------------------------------------------------------------------------------- chain rules
+
+def _pos(*shape):
+    return RNG.uniform(0.5, 2.0, shape)
+
+
+def _sym(*shape):
+    return RNG.uniform(-2.0, 2.0, shape)
+
+
+CHAIN_RULES = {  # the ops of these files that tests/test_mutation_kills.py does not check with a random gradient
+    "sin": (lambda a: a.sin(), [_sym(3, 4)]),
+    "cos": (lambda a: a.cos(), [_sym(3, 4)]),
+    "log2": (lambda a: a.log2(), [_pos(3, 4)]),
+    "log10": (lambda a: a.log10(), [_pos(3, 4)]),
+    "sign": (lambda a: a.sign() * a, [_sym(3, 4)]),
+    "var": (lambda a: a.var(dim=1), [_sym(3, 4)]),
+    "var keepdim correction 0": (lambda a: a.var(dim=(0, 2), keepdim=True, correction=0), [_sym(2, 3, 4)]),
+    "std all": (lambda a: a.std(), [_sym(3, 4)]),
+    "prod axis": (lambda a: a.prod(dim=1), [_sym(3, 4)]),
+    "prod keepdim": (lambda a: a.prod(dim=0, keepdim=True), [_sym(3, 4)]),
+    "prod all": (lambda a: a.prod(), [_pos(2, 3)]),
+    "logsumexp keepdim": (lambda a: a.logsumexp(dim=-1, keepdim=True), [_sym(2, 3, 4)]),
+    "softmax 3d": (lambda a: a.softmax(dim=1), [_sym(2, 3, 4)]),
+    "log_softmax axis 0": (lambda a: a.log_softmax(0), [_sym(3, 4)]),
+    "permute": (lambda a: a.permute(2, 0, 1), [_sym(2, 3, 4)]),
+    "flip": (lambda a: a.flip(0, 2), [_sym(2, 3, 4)]),
+    "squeeze unsqueeze": (lambda a: a.squeeze(1).unsqueeze(0), [_sym(3, 1, 4)]),
+    "flatten": (lambda a: a.flatten(1), [_sym(2, 3, 4)]),
+    "mT": (lambda a: a.mT, [_sym(2, 3, 4)]),
+    "pow 0.5": (lambda a: a ** 0.5, [_pos(3, 4)]),
+    "pow int tensor exponent": (lambda a: a ** Tensor(np.array([2, 3, 1, 0])), [_sym(3, 4)]),
+    "rpow tensor": (lambda a, b: a.abs() ** b, [_sym(3, 4), _sym(3, 1)]),
+    "div both": (lambda a, b: a / b, [_sym(1, 4), _pos(3, 1)]),
+    "sub both": (lambda a, b: a - b, [_sym(3, 1), _sym(1, 4)]),
+    "mul both": (lambda a, b: a * b, [_sym(2, 1, 4), _sym(3, 1)]),
+    "matmul batched both": (lambda a, b: a @ b, [_sym(2, 1, 3, 4), _sym(5, 4, 2)]),
+    "matmul vector @ batched": (lambda a, b: a @ b, [_sym(4), _sym(2, 4, 3)]),
+    "matmul batched @ vector": (lambda a, b: a @ b, [_sym(2, 3, 4), _sym(4)]),
+}
+
+
+@pytest.mark.parametrize("name", CHAIN_RULES)
+def test_chain_rules_with_random_incoming_gradients(name):
+    """Each op's backward, with a random incoming gradient and every input used twice, against float64 central
+    differences."""
+    f, arrays = CHAIN_RULES[name]
+    with quietly():
+        check_grads(f, *arrays)
