@@ -479,6 +479,8 @@ def test_var_and_std_corrections(name):
         np.testing.assert_allclose(op(dim=1, **kwargs).data, root(d2 / n), rtol=1e-12, err_msg=str(kwargs))
     with pytest.raises(TypeError, match=rf"^{name}: give unbiased= or correction=, not both$"):
         op(unbiased=False, correction=0)
+    with quietly():  # a correction past the count (its value: see the test below) makes no numpy warning
+        op(dim=1, correction=5)
 
 
 def test_std_gradient_where_the_spread_is_zero_or_one():
