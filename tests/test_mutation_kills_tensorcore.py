@@ -194,6 +194,8 @@ def test_reductions_take_numpy_and_torch_spellings(name):
             assert out.shape == expected.shape
             np.testing.assert_allclose(out.data, expected, rtol=1e-12)
     assert op(axis=(0, 1)).shape == () and op(dim=-1).shape == (3,) and op().shape == ()
+    np.testing.assert_allclose(op(dim=[0, 1]).data, op(dim=(0, 1)).data, rtol=1e-12)  # a list of dims, as torch
+    assert op(dim=[1], keepdim=True).shape == (3, 1)
 
 
 @pytest.mark.parametrize("name", ["softmax", "log_softmax"])
