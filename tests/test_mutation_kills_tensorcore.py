@@ -352,9 +352,11 @@ def test_data_conversion_errors_and_quiet_overflow():
 
 
 def test_labels_default_to_empty_and_ops_start_unlabelled():
-    """A tensor's label (shown in graph pictures) is what the user gave, else empty; an op's result has none."""
+    """A tensor's label (shown in graph pictures) is what the user gave, else empty; an op's result has none, and
+    no grad until a backward reaches it (torch: None)."""
     w = Tensor([1.0, 2.0], requires_grad=True, label="w")
     assert w.label == "w" and Tensor([1.0]).label == "" and (w * 2).label == "" and w.sum().label == ""
+    assert w.grad is None and (w * 2).grad is None and w.exp().grad is None and Tensor([1.0]).sum().grad is None
 
 
 def test_backward_seed_keeps_the_output_dtype_and_names_the_fix():
