@@ -7,6 +7,7 @@ pictures show, which inputs record a graph, errors that name the op.
 
 import contextlib
 import math
+import re
 import warnings
 
 import numpy as np
@@ -559,3 +560,32 @@ def test_chain_rules_with_random_incoming_gradients(name):
     f, arrays = CHAIN_RULES[name]
     with quietly():
         check_grads(f, *arrays)
+
+
+# ------------------------------------------------------------------------------------------- arithmetic.py
+
+def test_powers_of_integer_tensors_and_the_edges_of_the_number_power():
+    """An integer tensor to a negative integer power is an error (torch), numpy's integer scalars included; to the
+    power 0 it is ones of its dtype; x ** 1 passes the gradient through, also at 0; an overflow is inf, quietly."""
+    for p in (-2, np.int64(-2), np.int32(-1)):
+        with pytest.raises(ValueError, match=r"^'\*\*': integer tensors \(dtype int64, shape \(2,\)\) cannot be raised "
+                                             r"to the negative power -[12], an integer \(as in PyTorch\)"):
+            Tensor([2, 3]) ** p
+    zero = Tensor([2, 3]) ** 0
+    assert zero.dtype == np.int64 and zero.data.tolist() == [1, 1]
+    x = Tensor([0.0, 2.0], requires_grad=True)
+    (x ** 1).backward(np.array([0.5, 0.25], dtype=np.float32))
+    np.testing.assert_array_equal(x.grad, [0.5, 0.25])
+    with quietly():
+        big = Tensor(np.array([1e30, -1e30], dtype=np.float32)) ** 2
+        inv = Tensor(np.array([0.0], dtype=np.float32)) ** -1
+    assert big.data.tolist() == [np.inf, np.inf] and inv.data.tolist() == [np.inf]
+
+
+@pytest.mark.parametrize("op, name", [(lambda a, b: a + b, "+"), (lambda a, b: a - b, "-"), (lambda a, b: a * b, "*"),
+                                      (lambda a, b: a / b, "/"), (lambda a, b: a ** b, "**")])
+def test_binary_shape_errors_name_the_op_and_both_shapes(op, name):
+    """Shapes that do not broadcast raise a ValueError naming the op and both shapes (not numpy's message)."""
+    with pytest.raises(ValueError, match=rf"^'{re.escape(name)}': shapes \(2, 3\) and \(4,\) cannot be broadcast "
+                                         r"together$"):
+        op(Tensor(np.ones((2, 3))), Tensor(np.ones(4)))
