@@ -589,3 +589,21 @@ def test_binary_shape_errors_name_the_op_and_both_shapes(op, name):
     with pytest.raises(ValueError, match=rf"^'{re.escape(name)}': shapes \(2, 3\) and \(4,\) cannot be broadcast "
                                          r"together$"):
         op(Tensor(np.ones((2, 3))), Tensor(np.ones(4)))
+
+
+def test_results_without_a_graph_are_leaves_and_in_place_changes_are_caught():
+    """An op on constants (or under no_grad) gives a leaf with no grad_fn, as torch; an input changed in place after
+    an op used it makes backward raise instead of using the new value."""
+    from tinygrad_edu.autograd import no_grad
+    c = Tensor([1.0]) * 2
+    assert c.is_leaf and repr(c) == "Tensor([2.], dtype=float32)"
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    with no_grad():
+        d = x * 2
+    assert d.is_leaf and "grad_fn" not in repr(d) and "grad_fn=<*>" in repr(x * 2)
+    h = x * 2
+    y = h * h
+    h += 1
+    with pytest.raises(RuntimeError, match=r"^backward: an input of op '\*' \(a tensor of shape \(2,\)\) was changed "
+                                           r"by an in-place op after this op used it"):
+        y.sum().backward()
