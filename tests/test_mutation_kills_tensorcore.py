@@ -451,6 +451,15 @@ def test_a_zero_dim_tensor_reduces_over_dim_0_or_minus_1(name):
         assert s.grad.shape == ()
 
 
+def test_max_and_argmax_take_one_dim():
+    """max(dim) gives values and indices, argmax(axis) the indices, along that one dim (checked as every axis)."""
+    x = Tensor(np.array([[0.0, 5.0, 1.0], [4.0, 2.0, 3.0]]))
+    values, indices = x.max(dim=1)
+    assert values.data.tolist() == [5.0, 4.0] and indices.data.tolist() == [1, 0]
+    assert x.argmax(axis=1).data.tolist() == [1, 0] and x.argmax(dim=-2).data.tolist() == [1, 0, 1]
+    assert x.min(dim=0)[0].data.tolist() == [0.0, 2.0, 1.0]
+
+
 def test_axis_checks_are_exact():
     """-ndim..ndim-1 are the valid axes: -ndim works, ndim is an error (not wrapped around); a 1-D tensor has no
     axis 1; bools are not axes; an axis named twice after wrapping is an error."""
@@ -571,6 +580,8 @@ def test_powers_of_integer_tensors_and_the_edges_of_the_number_power():
         with pytest.raises(ValueError, match=r"^'\*\*': integer tensors \(dtype int64, shape \(2,\)\) cannot be raised "
                                              r"to the negative power -[12], an integer \(as in PyTorch\)"):
             Tensor([2, 3]) ** p
+    assert (Tensor([3, -3]) ** 35).data.tolist() == [3 ** 35, -(3 ** 35)]  # exact integers, past float64's 2^53
+    np.testing.assert_array_equal((Tensor([0.0, 1.0, 2.0]) ** 1e-50).data, [0.0, 1.0, 1.0])  # 1e-50 itself, not 0
     zero = Tensor([2, 3]) ** 0
     assert zero.dtype == np.int64 and zero.data.tolist() == [1, 1]
     x = Tensor([0.0, 2.0], requires_grad=True)
