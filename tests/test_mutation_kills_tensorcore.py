@@ -619,3 +619,11 @@ def test_results_without_a_graph_are_leaves_and_in_place_changes_are_caught():
     with pytest.raises(RuntimeError, match=r"^backward: an input of op '\*' \(a tensor of shape \(2,\)\) was changed "
                                            r"by an in-place op after this op used it"):
         y.sum().backward()
+
+
+def test_division_of_integers_is_float32():
+    """Division is a float op: int / int, uint8 pixels / 255 and int / 2 are float32, as torch (numpy: float64)."""
+    pixels = Tensor(np.array([0, 51, 255], dtype=np.uint8)) / 255
+    assert pixels.dtype == np.float32 and pixels.data.tolist() == pytest.approx([0.0, 0.2, 1.0])
+    for out in (Tensor([1, 2]) / Tensor([2, 4]), Tensor([1, 2]) / 2, 3 / Tensor([1, 2]), Tensor([True]) / 2):
+        assert out.dtype == np.float32
