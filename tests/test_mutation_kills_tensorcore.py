@@ -627,3 +627,13 @@ def test_division_of_integers_is_float32():
     assert pixels.dtype == np.float32 and pixels.data.tolist() == pytest.approx([0.0, 0.2, 1.0])
     for out in (Tensor([1, 2]) / Tensor([2, 4]), Tensor([1, 2]) / 2, 3 / Tensor([1, 2]), Tensor([True]) / 2):
         assert out.dtype == np.float32
+
+
+@pytest.mark.parametrize("name", ["softmax", "log_softmax"])
+def test_softmax_of_integer_logits_is_float32(name):
+    """Integer logits compute in float32, the default float dtype, as logsumexp and every float function (softmax
+    gave float64: it shifted by the integer max, and float32 - int64 is float64 in numpy)."""
+    x = np.array([[1, 2, 3], [0, 0, 5]])
+    out = getattr(Tensor(x), name)(dim=1)
+    assert out.dtype == np.float32
+    np.testing.assert_allclose(out.data, getattr(Tensor(x, dtype=np.float64), name)(dim=1).data, rtol=1e-6)
