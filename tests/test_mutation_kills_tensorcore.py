@@ -130,6 +130,17 @@ def test_logsumexp_keeps_float32_and_is_quiet_on_infinite_rows():
         assert Tensor(x[:1]).logsumexp().item() == -np.inf
 
 
+def test_softmax_family_of_empty_and_integer_tensors():
+    """Empty tensors keep their shape (logsumexp over an empty axis is -inf, as torch); integer logits give
+    float32 from logsumexp."""
+    e = Tensor(np.zeros((0, 3)))
+    assert e.softmax(dim=1).shape == e.log_softmax(dim=0).shape == (0, 3) and e.logsumexp(dim=1).shape == (0,)
+    assert e.logsumexp(dim=0).data.tolist() == [-np.inf] * 3
+    out = Tensor(np.array([[1, 2, 3], [0, 0, 5]])).logsumexp(dim=1)
+    assert out.dtype == np.float32
+    np.testing.assert_allclose(out.data, np.log(np.exp([[1.0, 2, 3], [0, 0, 5]]).sum(axis=1)), rtol=1e-6)
+
+
 def test_logsumexp_gradient_and_name():
     """Gradient softmax(x) * g along the reduced axis, any spelling; the op is named logsumexp."""
     check_grads(lambda a: a.logsumexp(axis=1), RNG.normal(size=(3, 4)))
