@@ -363,6 +363,14 @@ def test_data_conversion_errors_and_quiet_overflow():
             assert t.data.tolist() == [np.inf, -np.inf]
 
 
+def test_a_tensor_from_a_tensor_copies_its_numbers_not_its_history():
+    """Tensor(t) takes t's numbers (float32 by default, as any float data) and none of its graph."""
+    t = Tensor(np.array([1.5, 2.5]), requires_grad=True, dtype=np.float64) * 2
+    u = Tensor(t)
+    assert u.dtype == np.float32 and u.data.tolist() == [3.0, 5.0] and not u.requires_grad and u.is_leaf
+    assert Tensor(t, dtype=np.float64).dtype == np.float64 and Tensor(Tensor([1, 2])).dtype == np.int64
+
+
 def test_labels_default_to_empty_and_ops_start_unlabelled():
     """A tensor's label (shown in graph pictures) is what the user gave, else empty; an op's result has none, and
     no grad until a backward reaches it (torch: None)."""
