@@ -112,7 +112,8 @@ def test_logsumexp_shifts_each_row_by_its_own_max():
     """Rows of very different size each stay finite and exact: the shift is per row, not one for the tensor."""
     x = np.array([[-1000.0, -1000.5], [0.0, 1.0], [800.0, 799.0]])
     out = Tensor(x, dtype=np.float64).logsumexp(dim=1)
-    expected = [-1000.0 + math.log1p(math.exp(-0.5)), 1.0 + math.log1p(math.exp(-1.0)), 800.0 + math.log1p(math.exp(-1.0))]
+    expected = [-1000.0 + math.log1p(math.exp(-0.5)), 1.0 + math.log1p(math.exp(-1.0)),
+                800.0 + math.log1p(math.exp(-1.0))]
     np.testing.assert_allclose(out.data, expected, rtol=1e-14)
     np.testing.assert_allclose(Tensor(x.T, dtype=np.float64).logsumexp(dim=0).data, expected, rtol=1e-14)
 
@@ -309,7 +310,8 @@ MOVEMENT_ERRORS = [  # (call on a (2, 3) tensor, exception, the message's start)
     (lambda t: t.transpose(-3, 0), IndexError, r"transpose: dim -3 is out of range for a tensor of shape \(2, 3\)"),
     (lambda t: t.flatten(2), IndexError, r"flatten: dim 2 is out of range for a tensor of shape \(2, 3\)"),
     (lambda t: t.flatten(0, -3), IndexError, r"flatten: dim -3 is out of range for a tensor of shape \(2, 3\)"),
-    (lambda t: t.flatten(1, 0), ValueError, r"flatten: start_dim 1 comes after end_dim 0 for a tensor of shape \(2, 3\)"),
+    (lambda t: t.flatten(1, 0), ValueError, r"flatten: start_dim 1 comes after end_dim 0 for a tensor of shape "
+                                            r"\(2, 3\)"),
     (lambda t: t.permute(0, 0), ValueError, r"permute: dims \(0, 0\) are not a permutation of the 2 dims of shape "
                                             r"\(2, 3\) \(name each dim once, e\.g\. \(1, 0\)\)"),
 ]
