@@ -375,10 +375,28 @@ def test_a_tensor_from_a_tensor_copies_its_numbers_not_its_history():
 
 def test_labels_default_to_empty_and_ops_start_unlabelled():
     """A tensor's label (shown in graph pictures) is what the user gave, else empty; an op's result has none, and
-    no grad until a backward reaches it (torch: None)."""
+    no grad until a backward reaches it (torch: None). A leaf, and a result made without a graph, have no op and no
+    parents (the pictures draw none); a result in a graph has its op and its inputs."""
     w = Tensor([1.0, 2.0], requires_grad=True, label="w")
     assert w.label == "w" and Tensor([1.0]).label == "" and (w * 2).label == "" and w.sum().label == ""
     assert w.grad is None and (w * 2).grad is None and w.exp().grad is None and Tensor([1.0]).sum().grad is None
+    c = Tensor([1.0]) * 2
+    assert w._op == "" and w._parents == () and c._parents == () and c._op == "*"
+    y = w * c
+    assert y._op == "*" and y._parents == (w, c)
+
+
+def test_anomaly_mode_names_the_op_that_made_an_inf():
+    """Under detect_anomaly(), the op whose result is inf from finite inputs raises, naming itself, the result and
+    its inputs; a finite op records where it was made."""
+    from tinygrad_edu.autograd import AnomalyError, detect_anomaly
+    x = Tensor([0.0, 2.0])
+    with detect_anomaly():
+        fine = x * 2
+        with pytest.raises(AnomalyError, match=r"^forward: op 'log' produced an array of shape \(2,\) with 0 NaN and "
+                                               r"1 inf from finite inputs \(Tensor\(shape=\(2,\), dtype=float32\)\)"):
+            x.log()
+    assert fine._trace.startswith('  File "')
 
 
 def test_backward_seed_keeps_the_output_dtype_and_names_the_fix():
