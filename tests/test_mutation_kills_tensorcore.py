@@ -417,6 +417,19 @@ def test_backward_seed_keeps_the_output_dtype_and_names_the_fix():
     assert x.grad is None
 
 
+def test_each_gradient_has_its_own_tensors_dtype():
+    """A float16 leaf used in a float32 op gets a float16 gradient, a float64 leaf a float64 one, as torch."""
+    h = Tensor(np.array([1.0, 2.0], dtype=np.float16), requires_grad=True, dtype=np.float16)
+    d = Tensor(np.array([3.0, 4.0]), requires_grad=True, dtype=np.float64)
+    f = Tensor(np.array([0.5, 0.25], dtype=np.float32), requires_grad=True)
+    out = h * f + d * f
+    assert out.dtype == np.float64
+    out.backward(np.array([1.0, 2.0]))
+    assert (h.grad.dtype, d.grad.dtype, f.grad.dtype) == (np.float16, np.float64, np.float32)
+    np.testing.assert_array_equal(h.grad, [0.5, 0.5])
+    np.testing.assert_array_equal(f.grad, [1.0 + 3.0, 2 * (2.0 + 4.0)])
+
+
 def test_gradients_never_share_memory_with_the_seed_or_each_other():
     """Two leaves that get the same gradient array own separate copies, and the caller's seed array is never
     changed: a second backward adds up exactly, as PyTorch."""
