@@ -415,6 +415,10 @@ def test_backward_seed_keeps_the_output_dtype_and_names_the_fix():
         y.backward([1.0, 2.0, 3.0])
     x.zero_grad()
     assert x.grad is None
+    loss = (x.relu() * 3.0).sum()
+    loss.backward()  # a scalar output: the seed is 1 in the output's dtype
+    assert loss.grad.dtype == np.float32 and loss.grad.shape == () and loss.grad == 1.0
+    np.testing.assert_array_equal(x.grad, [3.0, 3.0])
 
 
 def test_each_gradient_has_its_own_tensors_dtype():
@@ -479,6 +483,18 @@ def test_chain_rules_are_quiet_at_their_singular_points():
         (x.log() + x.sqrt() + 1.0 / x).backward(np.array([0.5, 1.0], dtype=np.float32))
     assert np.isinf(x.grad[0]) or np.isnan(x.grad[0])
     assert x.grad[1] == pytest.approx(1 / 4 + 1 / 4 - 1 / 16)
+
+
+def test_operands_that_are_not_tensors():
+    """A Python number takes the tensor's category rules (int tensor * 2.5 is float32, as torch); a list or an
+    array becomes a tensor first (floats as float32); integer tensors add as int64."""
+    i = Tensor([1, 2])
+    assert (i * 2.5).dtype == np.float32 and (i * 2.5).data.tolist() == [2.5, 5.0]
+    assert (i + i).dtype == np.int64 and (i + 1).dtype == np.int64 and (2 * i).data.tolist() == [2, 4]
+    f = Tensor([1.0, 2.0])
+    for out in (f + [1.0, 1.0], f * np.array([2.0, 2.0]), [3.0, 3.0] - f):
+        assert out.dtype == np.float32
+    assert (f + [1.0, 1.0]).data.tolist() == [2.0, 3.0] and ([3.0, 3.0] - f).data.tolist() == [2.0, 1.0]
 
 
 def test_numbers_in_float64_ops_keep_their_full_precision():
@@ -547,6 +563,15 @@ def test_var_and_std_corrections(name):
         op(unbiased=False, correction=0)
     with quietly():  # a correction past the count (its value: see the test below) makes no numpy warning
         op(dim=1, correction=5)
+
+
+def test_var_and_std_of_a_long_float16_tensor_do_not_overflow():
+    """float16 holds at most 65504, but the sums inside var and std are not rounded to it: 70,000 entries of +-1
+    have variance and std 1 (torch: 1 and 1), 70,000 ones variance 0."""
+    x = Tensor(np.tile([-1.0, 1.0], 35000).astype(np.float16), dtype=np.float16)
+    with quietly():
+        assert x.var().item() == 1.0 and x.std().item() == 1.0 and x.var(correction=0).item() == 1.0
+        assert Tensor(np.ones(70000, np.float16), dtype=np.float16).var().item() == 0.0
 
 
 def test_std_gradient_where_the_spread_is_zero_or_one():
