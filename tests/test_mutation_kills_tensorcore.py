@@ -528,6 +528,14 @@ def test_max_and_argmax_take_one_dim():
     assert x.min(dim=0)[0].data.tolist() == [0.0, 2.0, 1.0]
 
 
+def test_means_of_empty_tensors():
+    """The mean over an empty axis is nan, quietly (torch: nan); an empty result stays empty."""
+    e = Tensor(np.zeros((0, 3)))
+    with quietly():
+        assert np.isnan(e.mean(dim=0).data).all() and e.mean(dim=0).shape == (3,)
+        assert e.mean(dim=1).shape == (0,) and e.mean(dim=1).dtype == np.float32
+
+
 def test_axis_checks_are_exact():
     """-ndim..ndim-1 are the valid axes: -ndim works, ndim is an error (not wrapped around); a 1-D tensor has no
     axis 1; bools are not axes; an axis named twice after wrapping is an error."""
