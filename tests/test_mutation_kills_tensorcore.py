@@ -642,6 +642,9 @@ CHAIN_RULES = {  # the ops of these files that tests/test_mutation_kills.py does
     "sub both": (lambda a, b: a - b, [_sym(3, 1), _sym(1, 4)]),
     "mul both": (lambda a, b: a * b, [_sym(2, 1, 4), _sym(3, 1)]),
     "matmul batched both": (lambda a, b: a @ b, [_sym(2, 1, 3, 4), _sym(5, 4, 2)]),
+    "matmul batched @ 2d": (lambda a, b: a @ b, [_sym(2, 3, 4), _sym(4, 5)]),
+    "matmul 2d @ batched": (lambda a, b: a @ b, [_sym(3, 4), _sym(2, 4, 5)]),
+    "matmul 2d": (lambda a, b: a @ b, [_sym(3, 4), _sym(4, 2)]),
     "matmul vector @ batched": (lambda a, b: a @ b, [_sym(4), _sym(2, 4, 3)]),
     "matmul batched @ vector": (lambda a, b: a @ b, [_sym(2, 3, 4), _sym(4)]),
 }
@@ -722,3 +725,21 @@ def test_softmax_of_integer_logits_is_float32(name):
     out = getattr(Tensor(x), name)(dim=1)
     assert out.dtype == np.float32
     np.testing.assert_allclose(out.data, getattr(Tensor(x, dtype=np.float64), name)(dim=1).data, rtol=1e-6)
+
+
+# ------------------------------------------------------------------------------------------- matmul.py
+
+def test_matmul_dtypes_and_errors():
+    """@ promotes as every other op (int @ float32 is float32, float32 @ float64 is float64 either way round); shapes
+    that do not fit raise a ValueError naming both shapes."""
+    f32, f64 = Tensor(np.ones((1, 2), np.float32)), Tensor(np.ones((2, 1)), dtype=np.float64)
+    assert (Tensor([[1, 2]]) @ Tensor(np.ones((2, 1), np.float32))).dtype == np.float32
+    assert (f32 @ f64).dtype == np.float64 and (f64 @ f32).dtype == np.float64 and (f32 @ f32.T).dtype == np.float32
+    cases = [((), (3,), r"matmul: both operands need at least 1 dimension, got shapes \(\) and \(3,\)"),
+             ((3,), (), r"matmul: both operands need at least 1 dimension, got shapes \(3,\) and \(\)"),
+             ((2, 3), (4, 2), r"matmul: shapes \(2, 3\) and \(4, 2\) do not line up \(3 != 4\)"),
+             ((2, 2, 3), (3, 3, 2), r"matmul: batch shapes of \(2, 2, 3\) and \(3, 3, 2\) cannot be broadcast "
+                                    r"together")]
+    for a, b, message in cases:
+        with pytest.raises(ValueError, match=f"^{message}$"):
+            Tensor(np.ones(a)) @ Tensor(np.ones(b))
