@@ -743,3 +743,14 @@ def test_matmul_dtypes_and_errors():
     for a, b, message in cases:
         with pytest.raises(ValueError, match=f"^{message}$"):
             Tensor(np.ones(a)) @ Tensor(np.ones(b))
+
+
+# ------------------------------------------------------------------------------------------- dtypes.py
+
+def test_mixed_integer_tensors_stay_integers():
+    """Two integer tensors give an integer tensor, never a float one: int64 with uint64 (or uint64 with int8) is
+    int64 where numpy says float64 (torch refuses uint64 promotion; uint8 with int8 is int16 as torch)."""
+    def added(a, b):
+        return (Tensor(np.array([1], dtype=a)) + Tensor(np.array([2], dtype=b))).dtype
+    assert added(np.int64, np.uint64) == added(np.uint64, np.int8) == added(np.int32, np.uint32) == np.int64
+    assert added(np.uint64, np.uint8) == np.uint64 and added(np.uint8, np.int8) == np.int16
