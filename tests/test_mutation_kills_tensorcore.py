@@ -754,3 +754,12 @@ def test_mixed_integer_tensors_stay_integers():
         return (Tensor(np.array([1], dtype=a)) + Tensor(np.array([2], dtype=b))).dtype
     assert added(np.int64, np.uint64) == added(np.uint64, np.int8) == added(np.int32, np.uint32) == np.int64
     assert added(np.uint64, np.uint8) == np.uint64 and added(np.uint8, np.int8) == np.int16
+
+
+def test_every_number_operand_counts_in_the_result_dtype():
+    """With two number operands (clamp's bounds), a float bound in either place makes an integer tensor float32,
+    as torch.clamp: [1, 5, 9].clamp(0.5, 6) is [1., 5., 6.]."""
+    for low, high, expected in ((0.5, 6, [1.0, 5.0, 6.0]), (2, 6.5, [2.0, 5.0, 6.5])):
+        out = Tensor([1, 5, 9]).clamp(low, high)
+        assert out.dtype == np.float32 and out.data.tolist() == expected
+    assert Tensor([1, 5, 9]).clamp(2, 6).dtype == np.int64
