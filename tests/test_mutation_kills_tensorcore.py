@@ -641,6 +641,8 @@ CHAIN_RULES = {  # the ops of these files that tests/test_mutation_kills.py does
     "div both": (lambda a, b: a / b, [_sym(1, 4), _pos(3, 1)]),
     "sub both": (lambda a, b: a - b, [_sym(3, 1), _sym(1, 4)]),
     "mul both": (lambda a, b: a * b, [_sym(2, 1, 4), _sym(3, 1)]),
+    "add over a size-2 axis": (lambda a, b: a + b, [_sym(2, 3), _sym(1, 3)]),
+    "mul a (1, 1) by a 3-d": (lambda a, b: a * b, [_sym(1, 1), _sym(2, 4, 1)]),
     "matmul batched both": (lambda a, b: a @ b, [_sym(2, 1, 3, 4), _sym(5, 4, 2)]),
     "matmul batched @ 2d": (lambda a, b: a @ b, [_sym(2, 3, 4), _sym(4, 5)]),
     "matmul 2d @ batched": (lambda a, b: a @ b, [_sym(3, 4), _sym(2, 4, 5)]),
