@@ -242,6 +242,20 @@ def test_reduction_errors_name_the_op(name):
         op(dim=0.5)
 
 
+def test_long_sums_keep_their_axes():
+    """Sums long enough to add up in float64 (float32 past 256 terms, every float16 sum) still reduce only the axes
+    asked for, keep dims when asked, and come back in the input's dtype; float16 ones over 5000 rows give 5000
+    (torch: 5000; numpy's own float16 sum stops at 2048)."""
+    x = np.arange(900, dtype=np.float32).reshape(300, 3)
+    t = Tensor(x)
+    assert t.sum(dim=0).data.tolist() == x.astype(np.float64).sum(axis=0).tolist() and t.sum(dim=0).dtype == np.float32
+    assert t.sum(dim=0, keepdim=True).shape == (1, 3) and t.sum().item() == 899 * 900 / 2
+    assert t.sum(dim=1).data.tolist() == x.sum(axis=1).tolist()
+    h = Tensor(np.ones((5000, 2), np.float16), dtype=np.float16)
+    assert h.sum(dim=0).data.tolist() == [5000.0, 5000.0] and h.sum(dim=0).dtype == np.float16
+    assert Tensor(np.ones((3, 2), np.int32)).sum(dim=0, keepdim=True).shape == (1, 2)
+
+
 @pytest.mark.parametrize("dtype", [np.uint8, np.uint32, np.int32, np.bool_])
 def test_prod_and_sum_of_integers_are_int64(dtype):
     """prod and sum of an integer or bool tensor are int64, as torch.prod and torch.sum (numpy gives uint64 for
