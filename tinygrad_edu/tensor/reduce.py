@@ -111,7 +111,7 @@ class ReduceOps:
         x = self.data if self.dtype.kind == "f" else self.data.astype(floating(self.dtype))
         n = _terms(self.shape, axis)  # entries per result
         with np.errstate(all="ignore"):
-            scale = np.float64(1.0) / (n - c)  # inf where N <= correction, quietly (numpy, not Python, divides)
+            scale = np.float64(1.0) / max(n - c, 0)  # inf where N <= correction (as PyTorch), quietly (numpy divides)
             d = x - (accurate_sum(x, axis, True, rounded=False) / n).astype(x.dtype)
             var = (accurate_sum(d * d, axis, keepdims, rounded=False) * scale).astype(x.dtype)
         return axis, keepdims, d, scale, var

@@ -23,7 +23,7 @@ class SoftmaxOps:
         """e^x / sum(e^x), computed on x - max(x) so that large logits do not overflow."""
         axis = self._check_axis(axis if dim is None else dim, "softmax")
         with np.errstate(all="ignore"):
-            e = np.exp(self._floats() - _max_or_zero(self.data, axis))
+            e = np.exp(self._floats() - _max_or_zero(self._floats(), axis))
             s = e / e.sum(axis=axis, keepdims=True)
 
         def _softmax_back(out: "Tensor", g: np.ndarray) -> None:
@@ -36,7 +36,7 @@ class SoftmaxOps:
         """x - logsumexp(x), stable for logits of any size: the shift by max(x) keeps every exp <= 1."""
         axis = self._check_axis(axis if dim is None else dim, "log_softmax")
         with np.errstate(all="ignore"):
-            shifted = self._floats() - _max_or_zero(self.data, axis)
+            shifted = self._floats() - _max_or_zero(self._floats(), axis)
             data = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
 
         def _log_softmax_back(out: "Tensor", g: np.ndarray) -> None:
@@ -45,7 +45,7 @@ class SoftmaxOps:
 
         return self._result(data, (self,), "log_softmax", _log_softmax_back)
 
-    def logsumexp(self, dim: Axis = None, keepdim: bool = False, *, axis: Axis = None, keepdims: Any = None
+    def logsumexp(self, dim: Axis = None, keepdim: Optional[bool] = None, *, axis: Axis = None, keepdims: Any = None
                   ) -> "Tensor":
         """log(sum(e^x)) over `dim` (all entries if None), as m + log(sum(e^(x - m))) with m = max(x), taken as
         0 where it is infinite (as PyTorch: a row of -inf gives -inf, not nan). Gradient: softmax(x) * g."""
