@@ -63,13 +63,16 @@ def main() -> None:
         if os.WIFSIGNALED(status):
             verdicts[name] = "timeout" if os.WTERMSIG(status) == signal.SIGALRM else "killed"
         else:
-            verdicts[name] = "survived" if os.WEXITSTATUS(status) == 0 else "killed"
+            # pytest: 0 all passed, 1 a test failed; anything else (usage error, nothing collected, an internal
+            # error) says nothing about the mutant, so it is reported as an error, never counted as killed
+            code = os.WEXITSTATUS(status)
+            verdicts[name] = {0: "survived", 1: "killed"}.get(code, "error")
         Path(args.out).write_text(json.dumps(verdicts, indent=1, ensure_ascii=False))  # after each: stop any time
         print(f"{len(verdicts)}/{len(names)} {verdicts[name]} {name}", flush=True)
     by_file: dict = {}
     for name, verdict in verdicts.items():
         module = name.split(".x")[0]
-        by_file.setdefault(module, {"killed": 0, "survived": 0, "timeout": 0})[verdict] += 1
+        by_file.setdefault(module, {"killed": 0, "survived": 0, "timeout": 0, "error": 0})[verdict] += 1
     print(f"re-checked {len(verdicts)} mutants against {' '.join(args.tests)} in {time.time() - start:.0f} s")
     for module, counts in sorted(by_file.items()):
         print(f"  {module}: {counts}")
