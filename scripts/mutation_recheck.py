@@ -41,6 +41,10 @@ def main() -> None:
     sys.path.insert(0, os.getcwd())
     import pytest  # noqa: F401  (imported once, before forking)
     import numpy  # noqa: F401
+    try:  # imported once here, not in every forked child (the parity tests import it: seconds per mutant)
+        import torch  # noqa: F401
+    except ImportError:
+        pass
 
     names = []
     for meta in sorted(Path(".").rglob("*.py.meta")):

@@ -14,41 +14,13 @@ import numpy as np
 import pytest
 
 from tinygrad_edu import Tensor
+from tests.test_mutation_kills import _check_tensor_grads
 
 RNG = np.random.default_rng(2026)
-K = -0.4111  # the weight of the second use of each input
 
 
-def numeric(f, x, h=1e-6):
-    """d f / d x by central differences for an ndarray of float64 (changed in place, then restored)."""
-    out = np.zeros_like(x)
-    for i in np.ndindex(x.shape):
-        old = x[i]
-        x[i] = old + h
-        up = f(x)
-        x[i] = old - h
-        down = f(x)
-        x[i] = old
-        out[i] = (up - down) / (2 * h)
-    return out
-
-
-def check_grads(f, *arrays, rtol=1e-5, atol=1e-8):
-    """Backward of sum(f(*inputs) * gout) + K * sum(inputs), gout random, against central differences."""
-    inputs = [Tensor(a.copy(), requires_grad=True, dtype=np.float64) for a in arrays]
-    out = f(*inputs)
-    gout = RNG.uniform(-2, 2, out.shape)
-    total = (out * Tensor(gout, dtype=np.float64)).sum()
-    for t in inputs:
-        total = total + (t * K).sum()
-    total.backward()
-    for i, t in enumerate(inputs):
-        def scalar(x, i=i):
-            args = [Tensor(x if j == i else a, dtype=np.float64) for j, a in enumerate(arrays)]
-            return float((f(*args).data * gout).sum()) + K * float(x.sum())
-        expected = numeric(scalar, np.array(arrays[i], dtype=np.float64))
-        assert t.grad is not None and t.grad.dtype == np.float64 and t.grad.shape == t.shape
-        np.testing.assert_allclose(t.grad, expected, rtol=rtol, atol=atol * max(1.0, np.abs(expected).max()))
+# central differences with a random incoming gradient and each input used twice, as in the first kill file
+check_grads = _check_tensor_grads
 
 
 @contextlib.contextmanager
