@@ -23,7 +23,8 @@ class SoftmaxOps:
         """e^x / sum(e^x), computed on x - max(x) so that large logits do not overflow."""
         axis = self._check_axis(axis if dim is None else dim, "softmax")
         with np.errstate(all="ignore"):
-            e = np.exp(self._floats() - _max_or_zero(self._floats(), axis))
+            x = self._floats()  # integer logits give float32 (the shift too), as PyTorch
+            e = np.exp(x - _max_or_zero(x, axis))
             s = e / e.sum(axis=axis, keepdims=True)
 
         def _softmax_back(out: "Tensor", g: np.ndarray) -> None:
@@ -36,7 +37,8 @@ class SoftmaxOps:
         """x - logsumexp(x), stable for logits of any size: the shift by max(x) keeps every exp <= 1."""
         axis = self._check_axis(axis if dim is None else dim, "log_softmax")
         with np.errstate(all="ignore"):
-            shifted = self._floats() - _max_or_zero(self._floats(), axis)
+            x = self._floats()
+            shifted = x - _max_or_zero(x, axis)
             data = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
 
         def _log_softmax_back(out: "Tensor", g: np.ndarray) -> None:

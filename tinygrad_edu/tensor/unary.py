@@ -124,7 +124,8 @@ class UnaryOps:
         a._accumulate(g / (a.data * math.log(10.0)))  # d(log10 a)/da = 1 / (a ln 10)
 
     def sign(self) -> "Tensor":
-        """-1, 0 or +1 (0 at NaN, as torch.sign); integer tensors keep their dtype. A step: its gradient is 0 (as PyTorch)."""
+        """-1, 0 or +1 (0 at NaN, as torch.sign); integer tensors keep their dtype. A step: its gradient is 0 (as
+        PyTorch)."""
         return self._unary(_sign, "sign", self._sign_back, floats_only=False)
 
     @staticmethod
