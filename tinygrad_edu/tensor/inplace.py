@@ -62,7 +62,7 @@ class InplaceOps:
         category (an int tensor cannot hold a float result), as PyTorch."""
         if "fiub".index(dtype.kind) < "fiub".index(self.dtype.kind):
             raise TypeError(f"'{symbol}': the result has dtype {dtype}, which an in-place op cannot store in this "
-                            f"tensor of dtype {self.dtype}; write `x = x {symbol[0]} ...` for a new tensor")
+                            f"tensor of dtype {self.dtype}; write {_out_of_place(symbol)} for a new tensor")
         try:
             shape = np.broadcast_shapes(self.shape, other_shape)
         except ValueError:
@@ -129,6 +129,11 @@ class InplaceOps:
 
     def zero_(self) -> "Tensor":
         return self.fill_(0)
+
+
+def _out_of_place(symbol: str) -> str:
+    """The new-tensor spelling of an in-place op, for messages: `x = x + ...` for `+=`, `x = x.clamp(...)` for clamp_."""
+    return f"`x = x {symbol[:-1]} ...`" if symbol.endswith("=") else f"`x = x.{symbol.rstrip('_')}(...)`"
 
 
 def _fill(a: "Tensor", value: Any) -> "Tensor":
