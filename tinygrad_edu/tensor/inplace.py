@@ -132,8 +132,8 @@ class InplaceOps:
 
 
 def _out_of_place(symbol: str) -> str:
-    """The new-tensor spelling of an in-place op, for messages: `x = x + ...` for `+=`, `x = x.clamp(...)` for clamp_."""
-    return f"`x = x {symbol[:-1]} ...`" if symbol.endswith("=") else f"`x = x.{symbol.rstrip('_')}(...)`"
+    """The new-tensor spelling of an in-place op, for messages: `x = x + ...` for `+=`."""
+    return f"`x = x {symbol[:-1]} ...`" if symbol.endswith("=") else "the op without the underscore"
 
 
 def _fill(a: "Tensor", value: Any) -> "Tensor":
