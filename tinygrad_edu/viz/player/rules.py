@@ -13,6 +13,7 @@ from typing import Any, List, Optional, Sequence
 
 import numpy as np
 
+from ...value import _sigmoid  # the engine's own, overflow-free
 from ..graph import _array_text
 
 _CONST = re.compile(r"^(\*\*|\+|-|\*|/)(.+)$")  # `+1`, `*0.5`, `**2`: an op with a number operand
@@ -158,10 +159,6 @@ def scalar_local(op: str, slot: int, ins: Sequence[str], out_data: float, in_dat
         return f"sign({ins[0]}) = sign({_p(x)}) = {L}"
     more = _more_scalar_local(kind, ins[0], x, local)
     return f"{more} = {L}" if more else L
-
-
-def _sigmoid(x: float) -> float:
-    return 1.0 / (1.0 + math.exp(-x)) if x >= 0 else math.exp(x) / (1.0 + math.exp(x))
 
 
 def _more_scalar_local(kind: str, name: str, x: float, local: float) -> str:
