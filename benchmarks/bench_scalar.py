@@ -51,8 +51,8 @@ class GraphPlan:
     """A random scalar graph, as data: which op each new node applies to which earlier nodes.
 
     Node k >= `window` (the leaves are 0..window-1) reads node k - window, so every node feeds the last `window`
-    nodes, which a tree of adds sums into the root; its other operand is any earlier node, so the graph is deep
-    (about n / window) but not a chain. Every value stays in [-1, 1]: an add whose sum would leave it becomes a
+    nodes, which a tree of adds sums into the root; its other operand is any earlier node (or a recent one: see
+    `graph_plan`), so the graph is deep (about n / window) but not a chain. Every value stays in [-1, 1]: an add whose sum would leave it becomes a
     multiply. `values` holds what each node must compute.
 
     The plan lives in `array`s, not lists: an array holds raw numbers, which Python's garbage collector does not
@@ -72,15 +72,22 @@ class GraphPlan:
         return len(self.ops) + self.window - 1
 
 
-def graph_plan(n_ops: int, seed: int = 0) -> GraphPlan:
-    """A random mix of + * relu **2 with `n_ops` op nodes in all."""
+def graph_plan(n_ops: int, seed: int = 0, reach: Optional[int] = None) -> GraphPlan:
+    """A random mix of + * relu **2 with `n_ops` op nodes in all.
+
+    `reach`: where the second operand comes from. None: any earlier node, so the graph reads memory at random (the
+    worst case for the CPU's caches). A number: one of the last `reach` nodes, with a window of 8, so both operands
+    are close by, as in a network whose layers each read the layer before.
+    """
     rng = random.Random(seed)
-    window = max(8, n_ops // 100)
+    window = max(8, n_ops // 100) if reach is None else 8
     leaves = [rng.uniform(-1, 1) for _ in range(window)]
     values = array("d", leaves)
     ops, lhs, rhs = array("b"), array("q"), array("q")
     for k in range(window, n_ops + 1):
-        i, j, op = k - window, rng.randrange(k), rng.randrange(4)
+        i = k - window
+        j = rng.randrange(k) if reach is None else k - 1 - rng.randrange(min(k, reach))
+        op = rng.randrange(4)
         a, b = values[i], values[j]
         if op == ADD and abs(a + b) > 1.0:
             op = MUL

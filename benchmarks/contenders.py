@@ -5,8 +5,8 @@ coordinator can check that they computed the same losses before it compares thei
     moons   one SGD step of MLP(2, [16, 16, 1]) on 100 moons, as demos/moons.py writes it (hinge loss + 1e-4 L2,
             learning rate 1.0 - 0.9 k / 100): engine "ours" (optionally inside `collector_policy()`), "plain"
             (plain_moons.py: hand-written floats), "micrograd" (0.1.0 from PyPI)
-    graph   build + backward + free of a random scalar graph of n ops, per op, for each n (ours; optionally inside
-            `collector_policy()`)
+    graph   build + backward + free of a random scalar graph of n ops, per op, for each n (ours, optionally inside
+            `collector_policy()`, or Python's bare-object floor); spec "reach" makes the graph read recent nodes only
     mnist   one epoch of 8,000 MNIST images through 784-128-64-10 (SGD lr 0.1, float32) at a batch size: engine
             "ours" (nn.Sequential, F.cross_entropy, optim.SGD), "fit" (the same model trained by train.fit, which
             scopes the library's BLAS thread policy), "numpy" (numpy_mlp.py, by hand), "jax" (a jitted step, if
@@ -122,13 +122,14 @@ def graph(spec: Dict[str, Any]) -> Round:
 
     engine "ours" (optionally inside `collector_policy()`), or "bare": the same graph of `bench_scalar.BareNode`s,
     one bare 3-slot object per op with no gradient machinery (built and freed; it has no backward): Python's floor.
+    spec "reach" (default None: any earlier node): see `bench_scalar.graph_plan`.
     """
     import bench_scalar
 
     from tinygrad_edu import Value
 
     sizes = spec["sizes"]
-    plans = {n: bench_scalar.graph_plan(n) for n in sizes}
+    plans = {n: bench_scalar.graph_plan(n, reach=spec.get("reach")) for n in sizes}
     ops_per_size = spec.get("ops_per_size", 10**6)
     node_class = bench_scalar.BareNode if spec.get("engine") == "bare" else Value
     warm_root, _ = bench_scalar.build_graph(bench_scalar.graph_plan(100), node_class)  # not timed: first calls

@@ -119,11 +119,18 @@ def _median(xs: Sequence[float]) -> float:
     return s[len(s) // 2] if len(s) % 2 else (s[len(s) // 2 - 1] + s[len(s) // 2]) / 2
 
 
+# The local graph's reach (see bench_scalar.graph_plan): a row beside the target's random graph, to tell the cost of
+# the engine's work per op, which a 10^6-op graph need not raise, from that of reading memory at random, which it does.
+LOCAL_REACH = 1000
+
+
 def graph_section(plan: Plan) -> Section:
     notes: List[str] = []
     base = {"workload": "graph", "sizes": list(plan.graph_sizes), "ops_per_size": plan.graph_ops}
+    local = {**base, "reach": LOCAL_REACH, "policy": True}
     workers = _start({"policy": ({**base, "policy": True}, 1), "default": ({**base}, 1),
                       "bare": ({**base, "engine": "bare", "policy": True}, 1),
+                      "local": (local, 1), "bare-local": ({**local, "engine": "bare"}, 1),
                       "chain": ({"workload": "chain", "depth": plan.chain_depth, "policy": True}, 1)}, notes)
     try:
         r = run_rounds(workers, plan.graph_rounds)
@@ -131,9 +138,13 @@ def graph_section(plan: Plan) -> Section:
         _close(workers)
     small, big = str(plan.graph_sizes[0]), str(plan.graph_sizes[-1])
     rows = []
-    for name, label in (("policy", "ours in collector_policy()"), ("default", "ours, Python's default collector"),
-                        ("bare", "bare 3-slot object per op in collector_policy() "
-                                 "(Python's floor; build + free only)")):
+    random_graph, local_graph = "random + * relu **2", f"+ * relu **2 reading the last {LOCAL_REACH:,} nodes"
+    bare = "bare 3-slot object per op in collector_policy() (Python's floor; build + free only)"
+    for name, graph, label in (("policy", random_graph, "ours in collector_policy()"),
+                               ("default", random_graph, "ours, Python's default collector"),
+                               ("bare", random_graph, bare),
+                               ("local", local_graph, "ours in collector_policy()"),
+                               ("bare-local", local_graph, bare)):
         per_op = {n: [res["per_op"][n] for res in r.results[name]] for n in map(str, plan.graph_sizes)}
         growth = [res["per_op"][big] / res["per_op"][small] for res in r.results[name]]
         cells = ", ".join(f"{int(n):.0e}: {_median(v) * 1e6:.2f} us" for n, v in per_op.items())
@@ -141,7 +152,7 @@ def graph_section(plan: Plan) -> Section:
         notes.append(f"graph ({name}): at {int(big):.0e} ops, build / backward / free per op in the last round: "
                      + " / ".join(f"{p * 1e6:.2f} us" for p in parts))
         target = f"<= 1.5x from {int(small):.0e} to {int(big):.0e}" if name == "policy" else "report"
-        rows.append(Row(f"scalar graph, random + * relu **2: per op, {label}", cells, "-",
+        rows.append(Row(f"scalar graph, {graph}: per op, {label}", cells, "-",
                         f"{int(big):.0e} / {int(small):.0e}: {spread(growth)}x", target,
                         _median(growth) <= 1.5 if name == "policy" else None))
     results = r.results["chain"]

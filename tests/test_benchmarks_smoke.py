@@ -21,7 +21,7 @@ import run_all  # noqa: E402
 from bench_table import format_table  # noqa: E402
 from numpy_mlp import NumpyMLP  # noqa: E402
 
-from tinygrad_edu import Tensor, Value, nn  # noqa: E402
+from tinygrad_edu import Tensor, Value, autograd, nn  # noqa: E402
 
 TINY = run_all.Plan(rounds=1, moons_steps=1, graph_sizes=(50, 100), graph_ops=100, graph_rounds=1, chain_depth=300,
                     mnist_images=64,
@@ -35,7 +35,9 @@ def test_tiny_run_agrees_everywhere() -> None:
     assert run_all.agreement_failures(notes) == []
     assert any("ours vs numpy" in n and "OK" in n for n in notes)
     assert any("ours vs plain floats" in n and "OK" in n for n in notes)
-    assert len(rows) == 1 + 4 + 3  # moons; graphs (policy, default, bare floor, chain); MNIST: 1 thread, fit busy, own loop busy
+    # moons; graphs (random: policy, default, bare floor; local: policy, bare floor; chain); MNIST: 1 thread, fit busy,
+    # own loop busy
+    assert len(rows) == 1 + 6 + 3
     table = format_table(rows)
     assert table.count("\n") == len(rows) + 1  # header, rule, one line per row
     for row in rows:
@@ -84,6 +86,18 @@ def test_graph_plan_stays_bounded_and_our_engine_reproduces_it() -> None:
     for part in (plan.ops, plan.lhs, plan.rhs, plan.values):  # raw numbers: a collection does not visit them
         assert not any(isinstance(x, (int, float)) for x in gc.get_referents(part))
     assert math.isclose(root.data, sum(plan.values[-plan.window:]), rel_tol=1e-12, abs_tol=1e-12)
+
+
+def test_local_graph_plan_reads_only_recent_nodes_and_every_node_reaches_the_root() -> None:
+    plan = bench_scalar.graph_plan(3000, seed=4, reach=50)
+    assert plan.n_ops == 3000 and plan.window == 8
+    firsts = [k + plan.window - i for k, i in enumerate(plan.lhs)]
+    seconds_ = [k + plan.window - j for k, j in enumerate(plan.rhs)]
+    assert set(firsts) == {plan.window} and min(seconds_) == 1 and max(seconds_) == 50
+    assert bench_scalar.graph_plan(3000, seed=4).rhs != plan.rhs  # reach changes the graph; None keeps the old one
+    root, nodes = bench_scalar.build_graph(plan, Value)
+    assert [n.data for n in nodes] == list(plan.values)
+    assert len(autograd.toposort(root)) == len(nodes) + plan.window - 1  # all of them, and the add tree's nodes
 
 
 def test_moons_loss_is_micrograds_demo_loss() -> None:
