@@ -52,8 +52,8 @@ class GraphPlan:
 
     Node k >= `window` (the leaves are 0..window-1) reads node k - window, so every node feeds the last `window`
     nodes, which a tree of adds sums into the root; its other operand is any earlier node (or a recent one: see
-    `graph_plan`), so the graph is deep (about n / window) but not a chain. Every value stays in [-1, 1]: an add whose sum would leave it becomes a
-    multiply. `values` holds what each node must compute.
+    `graph_plan`), so the graph is deep (about n / window) but not a chain. Every value stays in [-1, 1]: an add
+    whose sum would leave it becomes a multiply. `values` holds what each node must compute.
 
     The plan lives in `array`s, not lists: an array holds raw numbers, which Python's garbage collector does not
     visit, while it would visit every entry of a list of 10^6 in every full collection during the timed build,
