@@ -8,7 +8,8 @@ processes its ratios swing with the scheduler (at load 12 on 2 cores, 0.97-1.39 
 for working on the step: both engines run whole epochs in one process with 1 BLAS thread, taking turns (the first
 rotates each round), and each epoch is timed in CPU time of this thread, which waiting for a core does not count.
 It prints the median ratio (min-max) and where our time goes (forward, loss, zero_grad + backward, step), in CPU
-microseconds per step (timed afterwards, so that the phase clocks are not in the ratio). Other processes still share the caches, so a loaded machine still reads somewhat high.
+microseconds per step (timed afterwards, so that the phase clocks are not in the ratio). Other processes still
+share the caches, so a loaded machine still reads somewhat high.
 """
 
 from __future__ import annotations
@@ -68,7 +69,8 @@ def measure(batch: int, rounds: int, images: int = 8000) -> str:
     batches = bench_mnist.mnist_batches(images, batch)
     steps = len(batches)
     layers = bench_mnist.initial_layers()
-    contenders = {"ours": bench_mnist.ours_trainer(layers, batches), "numpy": bench_mnist.numpy_trainer(layers, batches)}
+    contenders = {"ours": bench_mnist.ours_trainer(layers, batches),
+                  "numpy": bench_mnist.numpy_trainer(layers, batches)}
     for run in contenders.values():
         run()  # warm-up
     cpu: Dict[str, List[float]] = {name: [] for name in contenders}
