@@ -195,6 +195,14 @@ NUMBER_OPERAND_OPS = {
     "mul number": (lambda a: a * 2.5, floats(-5, 5)),
     "div number": (lambda a: a / 2.5, floats(-5, 5)),
 }
+# The binary operators as functions of their two operands (Values, Tensors or numbers).
+BINARY_OPERATORS = {
+    "+": lambda a, b: a + b,
+    "-": lambda a, b: a - b,
+    "*": lambda a, b: a * b,
+    "/": lambda a, b: a / b,
+    "**": lambda a, b: a**b,
+}
 ARITHMETIC_OPS = {
     "+": (lambda a, b: a + b, floats(-5, 5), floats(-5, 5)),
     "-": (lambda a, b: a - b, floats(-5, 5), floats(-5, 5)),

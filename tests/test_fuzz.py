@@ -24,6 +24,8 @@ from hypothesis.extra.numpy import arrays
 
 from tinygrad_edu import Tensor, Value
 
+from tests.strategies import BINARY_OPERATORS
+
 DOCUMENTED_ERRORS = (ValueError, TypeError, RuntimeError, IndexError)
 MAGNITUDES = [1.0, 0.5, 1e-150, 1e150, 1e-310, 1e300]
 SPECIALS = [0.0, -0.0, math.nan, math.inf, -math.inf]
@@ -449,13 +451,7 @@ VALUE_UNARY = {
     "relu": (lambda v: v.relu(), lambda t: t.relu()),
     "abs": (lambda v: abs(v), lambda t: t.abs()),
 }
-VALUE_BINARY = {
-    "+": lambda a, b: a + b,
-    "-": lambda a, b: a - b,
-    "*": lambda a, b: a * b,
-    "/": lambda a, b: a / b,
-    "**": lambda a, b: a**b,
-}
+VALUE_BINARY = BINARY_OPERATORS
 VALUE_MATH = {
     "neg": lambda x: -x,
     "exp": np.exp,

@@ -16,6 +16,8 @@ from tinygrad_edu.autograd import AnomalyError, detect_anomaly, enable_grad, is_
 from tinygrad_edu.nn import functional as F
 from tinygrad_edu.tensor import tensor
 
+from tests.strategies import BINARY_OPERATORS
+
 RNG = np.random.default_rng(1234)
 G = 0.7303  # an incoming gradient that is not 1
 K = -0.4111  # the weight of the second use of each input
@@ -81,14 +83,7 @@ def test_value_unary_chain_rules_with_a_random_incoming_gradient(name):
         assert x.grad == pytest.approx(expected, rel=1e-6, abs=1e-9), name
 
 
-VALUE_BINARY = {
-    "+": lambda a, b: a + b,
-    "-": lambda a, b: a - b,
-    "*": lambda a, b: a * b,
-    "/": lambda a, b: a / b,
-    "**": lambda a, b: a**b,
-    "sum": lambda a, b: Value.sum([a, b, a]),
-}
+VALUE_BINARY = {**BINARY_OPERATORS, "sum": lambda a, b: Value.sum([a, b, a])}
 
 
 @pytest.mark.parametrize("name", VALUE_BINARY)
